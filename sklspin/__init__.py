@@ -1,5 +1,12 @@
 """Locally sparse neural networks for per-sample feature selection."""
 
+from ._lspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "LLSPINClassifier",
+    "LLSPINRegressor",
+    "LSPINClassifier",
+    "LSPINRegressor",
+    "__version__",
+]

@@ -1,0 +1,656 @@
+"""The shared base estimator: validation, training loop and gates API.
+
+Public estimators are thin subclasses that fix the prediction network
+(linear for LLSPIN, an MLP for LSPIN) and the task (classification or
+regression). Everything else - the objective, the affinity, Adam, early
+stopping, the gates API - lives here once.
+"""
+
+import time
+import warnings
+from abc import ABCMeta, abstractmethod
+from numbers import Integral, Real
+
+import numpy as np
+from autograd import value_and_grad
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
+from ._gates import gate_values
+from ._losses import Batch, ObjectiveSpec, objective
+from ._networks import init_mlp, mlp_forward
+from ._optim import AdamOptimizer
+
+# Last-layer weight scale of the gating network: initial gates sit at 0.5.
+_GATING_OUTPUT_SCALE = 0.01
+# Rows per chunk when gates of a large X are summarised after fitting.
+_CHUNK_ROWS = 65536
+
+
+def lspin_gate_means(gate_params, X):
+    """Gate means of the LSPIN gating network: tanh hidden and output layers.
+
+    The tanh output keeps ``mu`` in (-1, 1), so a gate can close
+    (``mu < -0.5``) but never drifts so far below that it cannot reopen.
+    """
+    return mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
+
+
+class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
+    """Base class for locally sparse networks. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
+        "gating_hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "similarity_weight": [Interval(Real, 0, None, closed="left")],
+        "sigma": [Interval(Real, 0, None, closed="neither")],
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "affinity_bandwidth": [
+            StrOptions({"median", "self-tuning"}),
+            Interval(Real, 0, None, closed="neither"),
+        ],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    @abstractmethod
+    def __init__(self):
+        pass
+
+    # ------------------------------------------------------------------
+    # Hooks that subclasses override
+    # ------------------------------------------------------------------
+    def _prediction_hidden_sizes(self):
+        """Hidden layer sizes of the prediction network."""
+        return _layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+
+    def _prediction_activation(self):
+        return self.activation
+
+    def _init_gate_params(self, n_features, rng):
+        """Parameters of the gating model, as a list of arrays."""
+        sizes = _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
+        return init_mlp(
+            (n_features, *sizes, n_features),
+            rng,
+            activation="tanh",
+            output_scale=_GATING_OUTPUT_SCALE,
+        )
+
+    @staticmethod
+    def _gate_means(gate_params, X):
+        return lspin_gate_means(gate_params, X)
+
+    def _similarity_weight(self):
+        return self.similarity_weight
+
+    @abstractmethod
+    def _encode_targets(self, y, first_pass):
+        """Validate ``y`` and return it encoded for the task loss."""
+
+    @abstractmethod
+    def _task_loss_name(self):
+        """Key of :data:`sklspin._losses.TASK_LOSSES`."""
+
+    @abstractmethod
+    def _n_outputs_for_network(self):
+        """Width of the prediction network's output layer."""
+
+    @abstractmethod
+    def _validation_score(self, X, y, sample_weight):
+        """Score on held-out encoded targets; higher is better."""
+
+    @abstractmethod
+    def _split_stratify(self, y):
+        """Labels to stratify the early-stopping split on, or None."""
+
+    # ------------------------------------------------------------------
+    # Parameter packing
+    # ------------------------------------------------------------------
+    def _params(self):
+        """Current parameters as the flat list the objective expects."""
+        params = []
+        for coefs, intercepts in (
+            (self.gating_coefs_, self.gating_intercepts_),
+            (self.coefs_, self.intercepts_),
+        ):
+            for W, b in zip(coefs, intercepts):
+                params.extend([W, b])
+        return params
+
+    def _set_params_from_list(self, params, n_gate_params):
+        gate, pred = params[:n_gate_params], params[n_gate_params:]
+        self.gating_coefs_ = list(gate[0::2])
+        self.gating_intercepts_ = list(gate[1::2])
+        self.coefs_ = list(pred[0::2])
+        self.intercepts_ = list(pred[1::2])
+
+    # ------------------------------------------------------------------
+    # Forward passes in plain NumPy
+    # ------------------------------------------------------------------
+    def _gates_of(self, X):
+        gate_params = []
+        for W, b in zip(self.gating_coefs_, self.gating_intercepts_):
+            gate_params.extend([W, b])
+        mu = self._gate_means(gate_params, X)
+        return np.broadcast_to(gate_values(mu), X.shape)
+
+    def _raw_output(self, X):
+        pred_params = []
+        for W, b in zip(self.coefs_, self.intercepts_):
+            pred_params.extend([W, b])
+        gates = self._gates_of(X)
+        return mlp_forward(pred_params, X * gates, self._prediction_activation())
+
+    # ------------------------------------------------------------------
+    # Fitting
+    # ------------------------------------------------------------------
+    def _validate_fit_input(self, X, y, first_pass):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            dtype=np.float64,
+            multi_output=self._accepts_multi_output(),
+            y_numeric=False,
+        )
+        return X, y
+
+    def _accepts_multi_output(self):
+        return False
+
+    def _fit(self, X, y, sample_weight=None):
+        first_pass = not (self.warm_start and hasattr(self, "coefs_"))
+        X, y = self._validate_fit_input(X, y, first_pass)
+        y_encoded = self._encode_targets(y, first_pass)
+        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if np.any(sample_weight < 0):
+            raise ValueError("sample_weight must be non-negative.")
+        total_weight = sample_weight.sum()
+        if not total_weight > 0:
+            raise ValueError("sample_weight must have a positive sum.")
+        sample_weight = sample_weight * (X.shape[0] / total_weight)
+
+        rng = check_random_state(self.random_state)
+        n_samples, n_features = X.shape
+
+        if self.early_stopping:
+            (X_train, X_val, y_train, y_val, w_train, w_val) = train_test_split(
+                X,
+                y_encoded,
+                sample_weight,
+                test_size=self.validation_fraction,
+                random_state=rng,
+                stratify=self._split_stratify(y_encoded),
+            )
+            if X_val.shape[0] < 1:
+                raise ValueError(
+                    "validation_fraction is too small: the validation split is "
+                    "empty. Increase validation_fraction or disable early_stopping."
+                )
+            w_train = w_train * (X_train.shape[0] / max(w_train.sum(), 1e-300))
+        else:
+            X_train, y_train, w_train = X, y_encoded, sample_weight
+            X_val = y_val = w_val = None
+
+        n_train = X_train.shape[0]
+        if first_pass:
+            gate_params = self._init_gate_params(n_features, rng)
+            pred_sizes = (
+                n_features,
+                *self._prediction_hidden_sizes(),
+                self._n_outputs_for_network(),
+            )
+            pred_params = init_mlp(pred_sizes, rng, self._prediction_activation())
+            self._set_params_from_list(gate_params + pred_params, len(gate_params))
+            self.loss_curve_ = []
+            self.n_iter_ = 0
+            self.t_ = 0
+        n_gate_params = 2 * len(self.gating_coefs_)
+        params = [p.copy() for p in self._params()]
+
+        similarity_weight = self._similarity_weight()
+        sampler = None
+        if similarity_weight > 0 and n_train >= 2:
+            self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
+            affinity = knn_gaussian_affinity(
+                X_train, self.n_neighbors_, self.affinity_bandwidth
+            )
+            sampler = NeighbourSampler(affinity)
+            # Normalise so that the average sample's neighbour weights sum to
+            # one: similarity_weight then means the same for any k or bandwidth.
+            mean_degree = sampler.degree.mean()
+            neighbour_scale = 1.0 / mean_degree if mean_degree > 0 else 0.0
+            del affinity
+        else:
+            self.n_neighbors_ = 0
+
+        spec = ObjectiveSpec(
+            n_gate_params=n_gate_params,
+            gate_means=self._gate_means,
+            activation=self._prediction_activation(),
+            task_loss=self._task_loss_name(),
+            sigma=float(self.sigma),
+            sparsity_weight=float(self.sparsity_weight),
+            similarity_weight=float(similarity_weight) if sampler else 0.0,
+            l2_weight=float(self.alpha) / n_train,
+        )
+        loss_and_grad = value_and_grad(objective)
+
+        batch_size = self._effective_batch_size(n_train)
+        optimizer = AdamOptimizer(
+            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+        )
+
+        self._no_improvement_count = 0
+        if first_pass or not hasattr(self, "best_loss_"):
+            self.best_loss_ = np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        if not self.early_stopping:
+            self.best_loss_ = np.inf
+        best_params = None
+
+        converged = False
+        for _ in range(self.max_iter):
+            epoch_start = time.perf_counter()
+            order = rng.permutation(n_train)
+            epoch_loss = 0.0
+            for start in range(0, n_train, batch_size):
+                idx = order[start : start + batch_size]
+                X_batch = X_train[idx]
+                if sampler is not None:
+                    neighbours, degree = sampler.sample(idx, rng)
+                    X_neighbours = X_train[neighbours]
+                    neighbour_weight = degree * neighbour_scale
+                else:
+                    X_neighbours = neighbour_weight = None
+                batch = Batch(
+                    X=X_batch,
+                    y=y_train[idx],
+                    sample_weight=w_train[idx],
+                    noise=rng.standard_normal(X_batch.shape),
+                    X_neighbours=X_neighbours,
+                    neighbour_weight=neighbour_weight,
+                )
+                loss, grads = loss_and_grad(params, batch, spec)
+                if not np.isfinite(loss):
+                    raise FloatingPointError(
+                        f"Training diverged: the loss became {loss} at epoch "
+                        f"{self.n_iter_ + 1}. Standardise the inputs (e.g. with "
+                        "StandardScaler) and/or lower learning_rate_init "
+                        f"(currently {self.learning_rate_init})."
+                    )
+                optimizer.update_params(params, grads)
+                epoch_loss += loss * idx.shape[0]
+
+            self.n_iter_ += 1
+            self.t_ += n_train
+            epoch_loss /= n_train
+            self.loss_curve_.append(float(epoch_loss))
+            self._set_params_from_list(params, n_gate_params)
+
+            message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
+            if self.early_stopping:
+                score = self._validation_score(X_val, y_val, w_val)
+                self.validation_scores_.append(float(score))
+                message += f", validation score = {score:.6f}"
+                if score < self.best_validation_score_ + self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+                if score > self.best_validation_score_:
+                    self.best_validation_score_ = float(score)
+                    best_params = [p.copy() for p in params]
+            else:
+                if epoch_loss > self.best_loss_ - self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+                if epoch_loss < self.best_loss_:
+                    self.best_loss_ = float(epoch_loss)
+            if self.verbose:
+                elapsed = time.perf_counter() - epoch_start
+                print(f"{message} ({elapsed:.3f} s)")
+
+            if self._no_improvement_count > self.n_iter_no_change:
+                if self.verbose:
+                    criterion = "Validation score" if self.early_stopping else "Loss"
+                    print(
+                        f"{criterion} did not improve more than tol={self.tol} for "
+                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
+                converged = True
+                break
+
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        if self.early_stopping:
+            self.best_loss_ = None
+            if best_params is not None:
+                self._set_params_from_list(best_params, n_gate_params)
+
+        self._summarise_gates(X)
+        return self
+
+    def _effective_batch_size(self, n_train):
+        if self.batch_size == "auto":
+            return min(200, n_train)
+        if self.batch_size > n_train:
+            warnings.warn(
+                f"Got batch_size={self.batch_size} larger than the number of "
+                f"training samples ({n_train}); using batch_size={n_train}.",
+                UserWarning,
+            )
+            return n_train
+        return self.batch_size
+
+    def _summarise_gates(self, X):
+        """Fitted global summaries of the gates over the training data."""
+        n_samples, n_features = X.shape
+        gate_sum = np.zeros(n_features)
+        open_count = np.zeros(n_features)
+        for start in range(0, n_samples, _CHUNK_ROWS):
+            gates = self._gates_of(X[start : start + _CHUNK_ROWS])
+            gate_sum += gates.sum(axis=0)
+            open_count += (gates > 0).sum(axis=0)
+        self.feature_importances_ = gate_sum / n_samples
+        self.gate_open_fraction_ = open_count / n_samples
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; standardise it first (the gates multiply the raw
+            feature values, so a closed gate means "feature at zero").
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values (class labels for classifiers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight)
+
+    # ------------------------------------------------------------------
+    # Gates API
+    # ------------------------------------------------------------------
+    def predict_gates(self, X):
+        """Per-sample feature gates of ``X``.
+
+        The deterministic gates ``clip(mu(x) + 0.5, 0, 1)``: feature ``j``
+        is selected for sample ``i`` when ``gates[i, j] > 0``, and closed
+        gates are exactly zero.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        gates : ndarray of shape (n_samples, n_features)
+            Gate values in ``[0, 1]``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return np.array(self._gates_of(X))
+
+    def _predict_input(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def _layer_sizes(sizes, name):
+    """Validate a hidden-layer specification and return it as a tuple."""
+    if isinstance(sizes, Integral):
+        sizes = (sizes,)
+    sizes = tuple(sizes)
+    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
+        raise ValueError(f"{name} must contain positive integers only, got {sizes}.")
+    return tuple(int(s) for s in sizes)
+
+
+class ClassifierTask:
+    """Classification-specific parts shared by the LSPIN-family classifiers."""
+
+    def _encode_targets(self, y, first_pass):
+        check_classification_targets(y)
+        if first_pass:
+            self._label_binarizer = LabelBinarizer()
+            self._label_binarizer.fit(y)
+            self.classes_ = self._label_binarizer.classes_
+            if self.classes_.shape[0] < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in the data, but the data contains only one class: "
+                    f"{self.classes_[0]!r}."
+                )
+        else:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels {unseen.tolist()} not seen in the first "
+                    f"fit (classes_={self.classes_.tolist()})."
+                )
+        encoded = self._label_binarizer.transform(y).astype(np.float64)
+        if self.classes_.shape[0] == 2:
+            return encoded[:, 0]
+        return encoded
+
+    def _task_loss_name(self):
+        if self.classes_.shape[0] == 2:
+            return "binary_log_loss"
+        return "multinomial_log_loss"
+
+    def _n_outputs_for_network(self):
+        n_classes = self.classes_.shape[0]
+        return 1 if n_classes == 2 else n_classes
+
+    def _split_stratify(self, y):
+        return y if y.ndim == 1 else np.argmax(y, axis=1)
+
+    def _decision(self, X):
+        return self._raw_output(X)
+
+    def _validation_score(self, X, y, sample_weight):
+        logits = self._decision(X)
+        if y.ndim == 1:
+            predicted, true = (logits[:, 0] > 0).astype(int), y.astype(int)
+        else:
+            predicted, true = np.argmax(logits, axis=1), np.argmax(y, axis=1)
+        return accuracy_score(true, predicted, sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict class labels for samples in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        X = self._predict_input(X)
+        logits = self._decision(X)
+        if logits.shape[1] == 1:
+            return self.classes_[(logits[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        X = self._predict_input(X)
+        logits = self._decision(X)
+        if logits.shape[1] == 1:
+            logits = np.hstack([np.zeros_like(logits), logits])
+        return logits - _logsumexp_rows(logits)
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+
+class RegressorTask:
+    """Regression-specific parts shared by the LSPIN-family regressors.
+
+    Targets are standardised internally (weighted mean and standard
+    deviation) so that ``sparsity_weight`` and ``similarity_weight`` mean the
+    same whatever the scale of ``y``; predictions are mapped back.
+    """
+
+    def _accepts_multi_output(self):
+        return True
+
+    def _validate_fit_input(self, X, y, first_pass):
+        y_array = np.asarray(y) if not hasattr(y, "dtype") else y
+        if getattr(y_array, "dtype", None) is not None and y_array.dtype.kind in "OUSb":
+            try:
+                np.asarray(y_array, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} requires a numeric target y; it got "
+                    f"values of dtype {y_array.dtype} that cannot be converted to "
+                    "float. Use a classifier for class labels."
+                ) from exc
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            dtype=np.float64,
+            multi_output=True,
+            y_numeric=True,
+        )
+        return X, y
+
+    def _encode_targets(self, y, first_pass):
+        y = np.asarray(y, dtype=np.float64)
+        if first_pass:
+            self._y_is_1d = y.ndim == 1
+        y2d = y.reshape(-1, 1) if y.ndim == 1 else y
+        if first_pass:
+            self.n_outputs_ = y2d.shape[1]
+            mean = y2d.mean(axis=0)
+            scale = y2d.std(axis=0)
+            scale[scale <= np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1)] = 1.0
+            self._y_mean, self._y_scale = mean, scale
+        elif y2d.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2d.shape[1]} outputs but the model was fitted with "
+                f"{self.n_outputs_}."
+            )
+        return (y2d - self._y_mean) / self._y_scale
+
+    def _task_loss_name(self):
+        return "squared_error"
+
+    def _n_outputs_for_network(self):
+        return self.n_outputs_
+
+    def _split_stratify(self, y):
+        return None
+
+    def _validation_score(self, X, y, sample_weight):
+        return r2_score(y, self._raw_output(X), sample_weight=sample_weight)
+
+    def predict(self, X):
+        """Predict targets of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, 1-D when the model was fitted on 1-D ``y``.
+        """
+        X = self._predict_input(X)
+        y_pred = self._raw_output(X) * self._y_scale + self._y_mean
+        if self._y_is_1d:
+            return y_pred[:, 0]
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
+
+def _logsumexp_rows(values):
+    top = values.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(values - top).sum(axis=1, keepdims=True))
+
