@@ -35,7 +35,7 @@ from sklspin.datasets import make_two_group_classification
 from sklspin.metrics import feature_selection_f1
 
 X, y, mask, groups = make_two_group_classification(
-    n_samples=450, n_noise_features=10, random_state=0
+    n_samples=300, n_noise_features=10, random_state=0
 )
 X_train, X_test, y_train, y_test, mask_train, mask_test = train_test_split(
     X, y, mask, test_size=0.3, random_state=0, stratify=y
@@ -71,7 +71,7 @@ def sparsest_within_one_std_error(cv_results):
     return good[np.argmin(cv_results["mean_test_open_gates"][good])]
 
 
-sparsity_weights = np.geomspace(1e-3, 1.0, 5)
+sparsity_weights = np.geomspace(1e-3, 1.0, 4)
 search = GridSearchCV(
     pipe,
     param_grid={"lspin__sparsity_weight": sparsity_weights},
