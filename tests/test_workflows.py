@@ -138,23 +138,32 @@ def test_test_matrix_covers_the_supported_platforms():
     assert {"3.11", "3.12", "3.13"} <= set(matrix["python-version"])
 
 
-def _lower_bounds():
-    """``{name: "X.Y"}`` for the runtime dependencies in pyproject.toml."""
+def _pyproject():
     try:
         import tomllib
     except ImportError:  # Python 3.10
-        tomli = pytest.importorskip("tomli", reason="needs tomllib or tomli")
-        tomllib = tomli
+        tomllib = pytest.importorskip("tomli", reason="needs tomllib or tomli")
     with open(ROOT / "pyproject.toml", "rb") as f:
-        project = tomllib.load(f)["project"]
+        return tomllib.load(f)["project"]
+
+
+_LOWER_BOUND = re.compile(r"^\s*([A-Za-z0-9_.-]+)\s*(?:\[.*?\])?[^;]*?>=\s*([\d.]+)")
+
+
+def _lower_bounds(requirements):
+    """``{name: "X.Y"}`` for the requirements with a ``>=`` lower bound."""
     bounds = {}
-    for requirement in project["dependencies"]:
-        match = re.match(
-            r"^\s*([A-Za-z0-9_.-]+)\s*(?:\[.*?\])?.*?>=\s*([\d.]+)", requirement
-        )
+    for requirement in requirements:
+        match = _LOWER_BOUND.match(requirement)
         if match:
             bounds[match.group(1).lower()] = match.group(2)
-    return bounds, project.get("requires-python", "")
+    return bounds
+
+
+def _same_release(pin, lower):
+    """Whether ``pin`` is ``lower`` or one of its bug-fix releases."""
+    n = len(lower.split("."))
+    return pin.split(".")[:n] == lower.split(".")
 
 
 def test_minimum_dependency_job_matches_pyproject():
@@ -165,21 +174,80 @@ def test_minimum_dependency_job_matches_pyproject():
         name.lower(): version
         for name, version in re.findall(r"([A-Za-z0-9_.-]+)==([\d.]+)", script)
     }
-    bounds, requires_python = _lower_bounds()
-    assert bounds, "no lower bounds found in pyproject.toml"
-    for name, lower in bounds.items():
+    project = _pyproject()
+    runtime = _lower_bounds(project["dependencies"])
+    assert runtime, "no lower bounds found in pyproject.toml"
+    for name, lower in runtime.items():
         assert name in pins, f"{name} is not pinned in the minimum-dependency job"
-        # The pin is the lower bound itself or a bug-fix release of it.
-        n = len(lower.split("."))
-        assert pins[name].split(".")[:n] == lower.split("."), (
+        assert _same_release(pins[name], lower), (
             f"{name}: pyproject says >={lower}, the job pins {pins[name]}"
         )
+    # Optional dependencies that the job pins must match their bounds too.
+    extras = {}
+    for requirements in project.get("optional-dependencies", {}).values():
+        extras.update(_lower_bounds(requirements))
+    for name, pin in pins.items():
+        if name in extras and name not in runtime:
+            assert _same_release(pin, extras[name]), (
+                f"{name}: pyproject says >={extras[name]}, the job pins {pin}"
+            )
+
     python = None
     for step in job["steps"]:
         python = step.get("with", {}).get("python-version", python)
-    match = re.search(r">=\s*([\d.]+)", requires_python)
+    match = re.search(r">=\s*([\d.]+)", project.get("requires-python", ""))
     if match:
         assert str(python) == match.group(1), (
-            f"the minimum-dependency job runs Python {python}, "
-            f"pyproject says requires-python {requires_python!r}"
+            f"the minimum-dependency job runs Python {python}, but pyproject "
+            f"says requires-python >={match.group(1)}"
         )
+
+
+# --------------------------------------------------------------------------
+# the workflows, the README and .ci/run run the same commands
+# --------------------------------------------------------------------------
+_QUIET_FLAGS = re.compile(r"\s+(?:-q+|-v+|--quiet|--verbose|-rs|--tb=\S+)(?=\s|$)")
+
+
+def _pytest_commands(text):
+    """The ``python -m pytest ...`` invocations of a text, without -q/-v."""
+    commands = set()
+    for match in re.finditer(r"python -m pytest\b[^\n&|;`\"')]*", text):
+        command = _QUIET_FLAGS.sub("", match.group(0)).strip()
+        commands.add(re.sub(r"\s+", " ", command))
+    return commands
+
+
+def _run_steps(name):
+    workflow = _load_yaml(WORKFLOW_DIR / name)
+    return "\n".join(step.get("run", "") for _, step in _steps(workflow))
+
+
+def test_readme_and_ci_run_use_the_workflow_test_command():
+    workflow_commands = _pytest_commands(_run_steps("tests.yml"))
+    assert len(workflow_commands) == 1, workflow_commands
+    for path in (ROOT / "README.md", ROOT / ".ci" / "run"):
+        if not path.exists():
+            pytest.skip(f"{path.name} does not exist yet")
+        commands = _pytest_commands(path.read_text("utf-8"))
+        assert workflow_commands <= commands, (
+            f"{path.relative_to(ROOT)} runs {sorted(commands)}, the tests "
+            f"workflow runs {sorted(workflow_commands)}"
+        )
+
+
+def test_ci_run_lints_and_builds_the_docs_like_the_workflows():
+    ci_run = ROOT / ".ci" / "run"
+    if not ci_run.exists():
+        pytest.skip(".ci/run does not exist yet")
+    script = ci_run.read_text("utf-8")
+    lint = _run_steps("lint.yml")
+    docs = _run_steps("docs.yml")
+    expected = [
+        (r"ruff check\b", lint),
+        (r"ruff format --check\b", lint),
+        (r"sphinx(?:-build)? -W --keep-going -b html doc doc/_build/html", docs),
+    ]
+    for pattern, workflow_text in expected:
+        assert re.search(pattern, workflow_text), f"{pattern!r} not in the workflow"
+        assert re.search(pattern, script), f".ci/run does not run {pattern!r}"
