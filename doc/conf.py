@@ -114,17 +114,6 @@ numpydoc_xref_ignore = {
     "image_shape",
 }
 
-# -- math --------------------------------------------------------------------
-
-mathjax3_config = {
-    "tex": {
-        "macros": {
-            "bm": ["{\\boldsymbol{#1}}", 1],
-            "clip": "\\operatorname{clip}",
-        }
-    }
-}
-
 # -- sphinx-gallery ----------------------------------------------------------
 
 sphinx_gallery_conf = {
@@ -141,7 +130,6 @@ sphinx_gallery_conf = {
     # An example that raises stops the build with an error.
     "only_warn_on_example_error": False,
     "abort_on_example_error": False,
-    "plot_gallery": os.environ.get("SKLSPIN_DOCS_PLOT_GALLERY", "True"),
     "min_reported_time": 1,
     "reset_modules": ("matplotlib",),
     "matplotlib_animations": False,
