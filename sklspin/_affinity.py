@@ -51,6 +51,12 @@ def nearest_neighbors(X, n_neighbors, workers=-1):
         )
     tree = cKDTree(X)
     distances, indices = tree.query(X, k=n_neighbors + 1, workers=workers)
+    if not np.all(np.isfinite(distances)):
+        raise ValueError(
+            "Distances between samples overflow float64 (|X| is too large "
+            "for a nearest-neighbour search). Standardise the inputs, e.g. "
+            "with sklearn.preprocessing.StandardScaler."
+        )
     is_self = indices == np.arange(n_samples)[:, None]
     # With duplicated rows the point itself may not be returned: drop the
     # farthest candidate instead so that every row keeps n_neighbors entries.
@@ -120,7 +126,9 @@ def knn_gaussian_affinity(X, n_neighbors=10, bandwidth="median"):
     rows = np.repeat(np.arange(n_samples), n_neighbors)
     cols = indices.ravel()
     with np.errstate(under="ignore"):
-        weights = np.exp(-(distances.ravel() ** 2) / (2.0 * scale[rows] * scale[cols]))
+        # (d / h_i) * (d / h_j) rather than d^2 / (h_i h_j): no overflow.
+        ratio = distances.ravel() / scale[rows] * (distances.ravel() / scale[cols])
+        weights = np.exp(-0.5 * ratio)
     # Underflow to 0 would silently drop an edge from the sparse structure.
     weights = np.maximum(weights, np.finfo(np.float64).tiny)
     directed = sparse.csr_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))

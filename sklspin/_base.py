@@ -21,7 +21,11 @@ from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
 from ._gates import gate_values
@@ -29,19 +33,44 @@ from ._losses import Batch, ObjectiveSpec, objective
 from ._networks import init_mlp, mlp_forward
 from ._optim import AdamOptimizer
 
-# Last-layer weight scale of the gating network: initial gates sit at 0.5.
+# Last-layer weight scale of the gating network: initial gates barely depend
+# on x, so every sample starts from the same gates.
 _GATING_OUTPUT_SCALE = 0.01
+# Gate means live in (MU_LOW, MU_HIGH) = (-1, 1). At either end the training
+# noise still moves the gate across the boundary with probability
+# Phi(-0.5 / sigma) (16 % for sigma=0.5), so the sparsity and task gradients
+# never vanish and a gate can still change its mind; a wider range lets gates
+# freeze open or closed after a few noisy early epochs.
+MU_LOW, MU_HIGH = -1.0, 1.0
+# Adam moves every weight by about the learning rate per step whatever the
+# gradient's size, so the gate means, which sum over a whole hidden layer,
+# would move tens of times faster than a single parameter and lock in within
+# the first epochs. The gating network therefore learns at a tenth of the
+# prediction network's rate.
+_GATING_RATE_FACTOR = 0.1
+# Initial gate mean: gates start at 0.75, open enough for the predictor to
+# learn from every feature before the sparsity penalty closes the useless
+# ones (gates started at 0.5 collapse early on the paper's benchmarks).
+_INITIAL_MU = 0.25
 # Rows per chunk when gates of a large X are summarised after fitting.
 _CHUNK_ROWS = 65536
 
 
 def lspin_gate_means(gate_params, X):
-    """Gate means of the LSPIN gating network: tanh hidden and output layers.
+    """Gate means of the LSPIN gating network.
 
-    The tanh output keeps ``mu`` in (-1, 1), so a gate can close
-    (``mu < -0.5``) but never drifts so far below that it cannot reopen.
+    tanh hidden layers and a tanh output rescaled to ``(MU_LOW, MU_HIGH)``:
+    the output can go below -0.5 (closed gate) but not so far that the gate
+    can never reopen.
     """
-    return mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
+    squashed = mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
+    return (MU_HIGH + MU_LOW) / 2 + (MU_HIGH - MU_LOW) / 2 * squashed
+
+
+def initial_gate_bias():
+    """Output bias of the gating network that gives ``mu = _INITIAL_MU``."""
+    half_range = (MU_HIGH - MU_LOW) / 2
+    return float(np.arctanh((_INITIAL_MU - (MU_HIGH + MU_LOW) / 2) / half_range))
 
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
@@ -100,13 +129,17 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     def _init_gate_params(self, n_features, rng):
         """Parameters of the gating model, as a list of arrays."""
-        sizes = _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
-        return init_mlp(
+        sizes = _layer_sizes(
+            self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes"
+        )
+        params = init_mlp(
             (n_features, *sizes, n_features),
             rng,
             activation="tanh",
             output_scale=_GATING_OUTPUT_SCALE,
         )
+        params[-1] += initial_gate_bias()
+        return params
 
     @staticmethod
     def _gate_means(gate_params, X):
@@ -257,6 +290,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         else:
             self.n_neighbors_ = 0
 
+        batch_size = self._effective_batch_size(n_train)
         spec = ObjectiveSpec(
             n_gate_params=n_gate_params,
             gate_means=self._gate_means,
@@ -265,13 +299,18 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             sigma=float(self.sigma),
             sparsity_weight=float(self.sparsity_weight),
             similarity_weight=float(similarity_weight) if sampler else 0.0,
-            l2_weight=float(self.alpha) / n_train,
+            # scikit-learn's MLP convention: alpha / batch_size.
+            l2_weight=float(self.alpha) / batch_size,
         )
         loss_and_grad = value_and_grad(objective)
-
-        batch_size = self._effective_batch_size(n_train)
         optimizer = AdamOptimizer(
-            params, self.learning_rate_init, self.beta_1, self.beta_2, self.epsilon
+            params,
+            self.learning_rate_init,
+            self.beta_1,
+            self.beta_2,
+            self.epsilon,
+            rate_multipliers=[_GATING_RATE_FACTOR] * n_gate_params
+            + [1.0] * (len(params) - n_gate_params),
         )
 
         self._no_improvement_count = 0
@@ -305,13 +344,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     X_neighbours=X_neighbours,
                     neighbour_weight=neighbour_weight,
                 )
-                loss, grads = loss_and_grad(params, batch, spec)
-                if not np.isfinite(loss):
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss, grads = loss_and_grad(params, batch, spec)
+                    grad_total = sum(float(np.sum(g)) for g in grads)
+                if not (np.isfinite(loss) and np.isfinite(grad_total)):
                     raise FloatingPointError(
-                        f"Training diverged: the loss became {loss} at epoch "
-                        f"{self.n_iter_ + 1}. Standardise the inputs (e.g. with "
-                        "StandardScaler) and/or lower learning_rate_init "
-                        f"(currently {self.learning_rate_init})."
+                        f"Training diverged: the loss or its gradient became "
+                        f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
+                        "Standardise the inputs (e.g. with StandardScaler) "
+                        "and/or lower learning_rate_init (currently "
+                        f"{self.learning_rate_init})."
                     )
                 optimizer.update_params(params, grads)
                 epoch_loss += loss * idx.shape[0]
@@ -360,6 +402,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         if self.early_stopping:
             self.best_loss_ = None
@@ -371,12 +414,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     def _effective_batch_size(self, n_train):
         if self.batch_size == "auto":
-            return min(200, n_train)
+            return min(n_train, 256, max(32, n_train // 16))
         if self.batch_size > n_train:
             warnings.warn(
                 f"Got batch_size={self.batch_size} larger than the number of "
                 f"training samples ({n_train}); using batch_size={n_train}.",
                 UserWarning,
+                stacklevel=4,
             )
             return n_train
         return self.batch_size
@@ -653,4 +697,3 @@ class RegressorTask:
 def _logsumexp_rows(values):
     top = values.max(axis=1, keepdims=True)
     return top + np.log(np.exp(values - top).sum(axis=1, keepdims=True))
-

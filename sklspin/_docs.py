@@ -1,0 +1,165 @@
+"""Shared numpydoc fragments for the estimators' docstrings.
+
+Class docstrings contain ``{placeholders}`` that :func:`fill_doc` replaces
+with the fragments below, so that a parameter shared by several estimators
+is described once.
+"""
+
+import textwrap
+
+_FRAGMENTS = {
+    "prediction_network": """
+hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
+    Sizes of the hidden layers of the prediction network, which receives
+    the gated input ``x * z(x)``. ``()`` gives a linear predictor (LLSPIN).
+
+activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+    Hidden-layer activation of the prediction network.
+""",
+    "gating": """
+gating_hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
+    Sizes of the hidden (tanh) layers of the gating network that maps a
+    sample ``x`` to its gate means ``mu(x)``.
+
+sparsity_weight : float, default=0.01
+    Weight of the expected-L0 penalty ``sum_j Phi((mu_j(x) + 0.5) / sigma)``,
+    the expected number of open gates of a sample. It is the price of
+    keeping one feature open for one sample, in units of the task loss
+    (log-loss, or half squared error on standardised targets). Larger
+    values select fewer features; choose it on a task metric with
+    cross-validation.
+
+similarity_weight : float, default=0.1
+    Weight of the gate-similarity penalty ``sum_j K_ij ||z_i - z_j||^2``,
+    which makes neighbouring samples select the same features. ``0``
+    disables it and skips building the affinity.
+
+sigma : float, default=0.5
+    Standard deviation of the Gaussian noise injected into the gates during
+    training.
+
+n_neighbors : int, default=10
+    Neighbours per sample in the k-nearest-neighbour affinity ``K``. It is
+    reduced, with a warning, to ``n_samples - 1`` on smaller training sets.
+
+affinity_bandwidth : {"median", "self-tuning"} or float, default="median"
+    Scale of the Gaussian affinity ``exp(-||x_i - x_j||^2 / (2 h_i h_j))``:
+    ``"median"`` uses the median distance of points to their
+    ``n_neighbors`` nearest neighbours, ``"self-tuning"`` each point's
+    distance to its ``n_neighbors``-th neighbour, a float a fixed scale.
+""",
+    "training": """
+alpha : float, default=1e-4
+    Strength of the L2 penalty on the weight matrices of both networks.
+
+batch_size : int or "auto", default="auto"
+    Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
+    so that even small data sets get several Adam steps per epoch.
+
+learning_rate_init : float, default=0.01
+    Step size of Adam.
+
+max_iter : int, default=500
+    Maximum number of epochs.
+
+tol : float, default=1e-4
+    Tolerance for the stopping rule: training stops when the training loss
+    (or the validation score, with ``early_stopping``) has not improved by
+    at least ``tol`` for ``n_iter_no_change`` consecutive epochs.
+
+n_iter_no_change : int, default=30
+    Number of epochs without improvement before stopping.
+
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (stratified for
+    classifiers), stop when its score (accuracy or R^2, with noise-free
+    gates) stops improving, and keep the best parameters.
+
+validation_fraction : float, default=0.1
+    Fraction of the training data held out when ``early_stopping=True``.
+
+beta_1 : float, default=0.9
+    Exponential decay rate of Adam's first moment estimates.
+
+beta_2 : float, default=0.999
+    Exponential decay rate of Adam's second moment estimates.
+
+epsilon : float, default=1e-8
+    Numerical stability constant of Adam.
+
+warm_start : bool, default=False
+    Reuse the parameters of the previous call to ``fit`` as initialisation.
+
+random_state : int, RandomState instance or None, default=None
+    Controls the weight initialisation, the mini-batch order, the gate
+    noise, the neighbour sampling and the early-stopping split. Pass an int
+    for results that are identical from run to run.
+
+verbose : bool, default=False
+    Print one line per epoch (loss, validation score, seconds).
+""",
+    "attributes": """
+loss_curve_ : list of float
+    Mean training objective of each epoch.
+
+n_iter_ : int
+    Number of epochs run.
+
+t_ : int
+    Number of training samples seen by the optimizer.
+
+best_loss_ : float or None
+    Lowest epoch loss, or ``None`` with ``early_stopping=True``.
+
+validation_scores_ : list of float or None
+    Validation score of each epoch with ``early_stopping=True``, else
+    ``None``.
+
+best_validation_score_ : float or None
+    Best validation score, or ``None`` without early stopping.
+
+coefs_ : list of ndarray
+    Weight matrices of the prediction network.
+
+intercepts_ : list of ndarray
+    Bias vectors of the prediction network.
+
+gating_coefs_ : list of ndarray
+    Weight matrices of the gating network.
+
+gating_intercepts_ : list of ndarray
+    Bias vectors of the gating network.
+
+feature_importances_ : ndarray of shape (n_features,)
+    Mean gate value of each feature over the training samples, in [0, 1];
+    usable by :class:`~sklearn.feature_selection.SelectFromModel`.
+
+gate_open_fraction_ : ndarray of shape (n_features,)
+    Fraction of training samples for which each feature's gate is open.
+
+n_neighbors_ : int
+    Number of neighbours actually used in the affinity (0 when the
+    similarity penalty is off).
+
+n_features_in_ : int
+    Number of features seen during fit.
+
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Names of features seen during fit, when ``X`` has string column names.
+""",
+}
+
+
+def fill_doc(obj):
+    """Replace ``{name}`` placeholders in ``obj.__doc__`` by shared fragments."""
+    doc = obj.__doc__
+    for name, text in _FRAGMENTS.items():
+        key = "{" + name + "}"
+        if key not in doc:
+            continue
+        line = next(ln for ln in doc.splitlines() if ln.strip() == key)
+        indent = line[: len(line) - len(line.lstrip())]
+        block = textwrap.indent(text.strip("\n"), indent).lstrip()
+        doc = doc.replace(key, block)
+    obj.__doc__ = doc
+    return obj

@@ -1,0 +1,194 @@
+"""Behaviour of the LSPIN / LLSPIN estimators beyond the common checks."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils.estimator_checks import check_param_validation
+
+from sklspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
+from sklspin._networks import mlp_forward
+
+SMALL = dict(gating_hidden_layer_sizes=(8,), max_iter=15, random_state=0)
+CLASSIFIERS = [
+    LSPINClassifier(hidden_layer_sizes=(8,), **SMALL),
+    LLSPINClassifier(**SMALL),
+]
+REGRESSORS = [
+    LSPINRegressor(hidden_layer_sizes=(8,), **SMALL),
+    LLSPINRegressor(**SMALL),
+]
+ALL = CLASSIFIERS + REGRESSORS
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _ids(estimators):
+    return [type(e).__name__ for e in estimators]
+
+
+@pytest.fixture
+def data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 5))
+    y_class = (X[:, 0] + X[:, 1] > 0).astype(int)
+    y_reg = X[:, 0] - 2 * X[:, 2] + 0.1 * rng.normal(size=120)
+    return X, y_class, y_reg
+
+
+def _targets(estimator, data):
+    X, y_class, y_reg = data
+    return X, (y_class if is_classifier(estimator) else y_reg)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_param_validation(estimator):
+    check_param_validation(type(estimator).__name__, clone(estimator))
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_reproducible_for_fixed_random_state(estimator, data):
+    X, y = _targets(estimator, data)
+    a = clone(estimator).fit(X, y)
+    b = clone(estimator).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X), b.predict(X))
+    np.testing.assert_array_equal(a.predict_gates(X), b.predict_gates(X))
+    np.testing.assert_array_equal(a.loss_curve_, b.loss_curve_)
+    c = clone(estimator).set_params(random_state=1).fit(X, y)
+    assert not np.array_equal(a.predict_gates(X), c.predict_gates(X))
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_pickle_round_trip(estimator, data):
+    X, y = _targets(estimator, data)
+    fitted = clone(estimator).fit(X, y)
+    restored = pickle.loads(pickle.dumps(fitted))
+    np.testing.assert_array_equal(fitted.predict(X), restored.predict(X))
+    np.testing.assert_array_equal(fitted.predict_gates(X), restored.predict_gates(X))
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_gates_api(estimator, data):
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(sparsity_weight=3.0, max_iter=40).fit(X, y)
+    gates = model.predict_gates(X)
+    assert gates.shape == X.shape
+    assert gates.min() >= 0 and gates.max() <= 1
+    assert np.any(gates == 0), "strong sparsity should close some gates exactly"
+    np.testing.assert_allclose(model.feature_importances_, gates.mean(axis=0))
+    np.testing.assert_allclose(model.gate_open_fraction_, (gates > 0).mean(axis=0))
+    assert model.feature_importances_.shape == (X.shape[1],)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_closed_gates_reach_the_predictor_as_exact_zeros(estimator, data):
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(sparsity_weight=3.0, max_iter=40).fit(X, y)
+    gates = model.predict_gates(X)
+    gated = X * gates
+    assert np.all(gated[gates == 0] == 0)
+    params = [a for pair in zip(model.coefs_, model.intercepts_) for a in pair]
+    expected = mlp_forward(params, gated, model._prediction_activation())
+    np.testing.assert_array_equal(model._raw_output(X), expected)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_fitted_attributes_and_convergence_warning(estimator, data):
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(max_iter=3)
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        model.fit(X, y)
+    assert model.n_iter_ == 3
+    assert len(model.loss_curve_) == 3
+    assert model.best_loss_ == min(model.loss_curve_)
+    assert model.validation_scores_ is None
+    assert model.n_features_in_ == X.shape[1]
+    assert model.n_neighbors_ == model.n_neighbors
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_early_stopping(estimator, data):
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(
+        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=50
+    )
+    model.fit(X, y)
+    assert model.n_iter_ == 4  # tol=10 cannot be met: stop after 1 + 2 + 1 epochs
+    assert len(model.validation_scores_) == model.n_iter_
+    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.best_loss_ is None
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_warm_start_continues(estimator, data):
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(warm_start=True, max_iter=5).fit(X, y)
+    first = [c.copy() for c in model.coefs_]
+    model.fit(X, y)
+    assert model.n_iter_ == 10
+    assert len(model.loss_curve_) == 10
+    assert not np.array_equal(first[0], model.coefs_[0])
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_verbose_prints_one_line_per_epoch(estimator, data, capsys):
+    X, y = _targets(estimator, data)
+    clone(estimator).set_params(verbose=True, max_iter=4, early_stopping=True).fit(X, y)
+    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iter")]
+    assert len(lines) == 4
+    assert "loss = " in lines[0] and "validation score = " in lines[0]
+
+
+def test_no_affinity_when_similarity_weight_is_zero(data, monkeypatch):
+    import sklspin._base as base
+
+    def fail(*args, **kwargs):
+        raise AssertionError("the affinity must not be built")
+
+    monkeypatch.setattr(base, "knn_gaussian_affinity", fail)
+    X, y, _ = data
+    model = LSPINClassifier(similarity_weight=0.0, **SMALL).fit(X, y)
+    assert model.n_neighbors_ == 0
+
+
+@pytest.mark.parametrize("Estimator", [LSPINClassifier, LLSPINClassifier])
+def test_multiclass_probabilities(Estimator):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(150, 4))
+    y = np.array(["a", "b", "c"])[np.argmax(X[:, :3], axis=1)]
+    model = Estimator(**SMALL).fit(X, y)
+    assert list(model.classes_) == ["a", "b", "c"]
+    proba = model.predict_proba(X)
+    assert proba.shape == (150, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.log(proba), model.predict_log_proba(X), atol=1e-12)
+    np.testing.assert_array_equal(model.classes_[proba.argmax(1)], model.predict(X))
+
+
+@pytest.mark.parametrize("Estimator", [LSPINRegressor, LLSPINRegressor])
+def test_multi_output_regression_and_target_scale(Estimator):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 4))
+    Y = np.column_stack([X[:, 0], -X[:, 1]]) * 1000 + 5000
+    model = Estimator(**dict(SMALL, max_iter=100)).fit(X, Y)
+    assert model.predict(X).shape == (200, 2)
+    assert model.n_outputs_ == 2
+    assert model.score(X, Y) > 0.8  # large targets are handled by standardisation
+    model_1d = Estimator(**SMALL).fit(X, Y[:, 0])
+    assert model_1d.predict(X).shape == (200,)
+
+
+def test_sample_weight_zero_matches_dropping_in_expectation(data):
+    """Zero weights remove samples from the task loss: a heavily weighted
+    group dominates what the model learns."""
+    X, y, _ = data
+    flipped = 1 - y
+    y_mixed = np.concatenate([y, flipped])
+    X_mixed = np.vstack([X, X])
+    weight = np.concatenate([np.ones(len(y)), np.zeros(len(y))])
+    model = LLSPINClassifier(**dict(SMALL, max_iter=60)).fit(
+        X_mixed, y_mixed, sample_weight=weight
+    )
+    assert model.score(X, y) > 0.9
