@@ -1,6 +1,7 @@
 """Locally sparse neural networks for per-sample feature selection."""
 
 from ._lspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
+from ._stg import STGClassifier, STGRegressor
 from ._version import __version__
 
 __all__ = [
@@ -8,5 +9,7 @@ __all__ = [
     "LLSPINRegressor",
     "LSPINClassifier",
     "LSPINRegressor",
+    "STGClassifier",
+    "STGRegressor",
     "__version__",
 ]

@@ -1,0 +1,584 @@
+"""STG estimators: one global stochastic gate vector shared by all samples.
+
+Stochastic gates (STG; Yamada et al., ICML 2020) are the special case of
+LSPIN where the gate means do not depend on the sample: one vector ``mu``
+of shape ``(1, n_features)`` instead of the output of a gating network.
+Here it is literally LSPIN's gating network with no inputs (``mu`` is its
+output bias mapped by LSPIN's output function), so the gate-mean range and
+the initial gates are LSPIN's too.
+Everything else - the clipped Gaussian gates, the objective, Adam, early
+stopping, the training loop - is the LSPIN core in
+:class:`~sklspin._base.BaseLSPIN`; this module only changes where ``mu``
+comes from, drops the similarity penalty (every sample has the same gates,
+so it is identically zero) and adds scikit-learn's
+:class:`~sklearn.feature_selection.SelectorMixin` API on top of the learned
+gates.
+"""
+
+import inspect
+
+import numpy as np
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.feature_selection import SelectorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import (
+    BaseLSPIN,
+    ClassifierTask,
+    RegressorTask,
+    initial_gate_bias,
+    lspin_gate_means,
+)
+from ._gates import gate_values
+from ._lspin import LSPINClassifier
+
+# Hyper-parameters of the gating network and of the similarity penalty,
+# which global gates do not have.
+_LSPIN_ONLY_PARAMS = (
+    "gating_hidden_layer_sizes",
+    "similarity_weight",
+    "n_neighbors",
+    "affinity_bandwidth",
+)
+
+# The shared hyper-parameters take LSPINClassifier's defaults, so that the
+# two families stay in sync while those are tuned (tests/test_stg.py checks
+# that the docstrings below still state the actual values).
+_LSPIN_DEFAULTS = {
+    name: param.default
+    for name, param in inspect.signature(LSPINClassifier.__init__).parameters.items()
+    if param.default is not inspect.Parameter.empty
+}
+
+
+def global_gate_means(gate_params, X):
+    """Gate means of STG: the same vector ``mu`` for every sample.
+
+    ``gate_params`` is ``[W, b]``, LSPIN's gating network without inputs:
+    an empty weight matrix ``W`` of shape ``(0, n_features)`` and the output
+    bias ``b`` of shape ``(n_features,)``, mapped to gate means by the
+    same output function as LSPIN's (so both share the gate-mean range). The
+    result has shape ``(1, n_features)`` whatever ``X``, and broadcasts
+    against ``X`` in :func:`~sklspin._gates.gate_values` and in the penalty.
+    """
+    return lspin_gate_means(gate_params, X[:1, :0])
+
+
+class _BaseSTG(SelectorMixin, BaseLSPIN):
+    """Global stochastic gates on the LSPIN core. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        key: value
+        for key, value in BaseLSPIN._parameter_constraints.items()
+        if key not in _LSPIN_ONLY_PARAMS
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=_LSPIN_DEFAULTS["hidden_layer_sizes"],
+        activation=_LSPIN_DEFAULTS["activation"],
+        *,
+        sparsity_weight=_LSPIN_DEFAULTS["sparsity_weight"],
+        sigma=_LSPIN_DEFAULTS["sigma"],
+        alpha=_LSPIN_DEFAULTS["alpha"],
+        batch_size=_LSPIN_DEFAULTS["batch_size"],
+        learning_rate_init=_LSPIN_DEFAULTS["learning_rate_init"],
+        max_iter=_LSPIN_DEFAULTS["max_iter"],
+        tol=_LSPIN_DEFAULTS["tol"],
+        n_iter_no_change=_LSPIN_DEFAULTS["n_iter_no_change"],
+        early_stopping=_LSPIN_DEFAULTS["early_stopping"],
+        validation_fraction=_LSPIN_DEFAULTS["validation_fraction"],
+        beta_1=_LSPIN_DEFAULTS["beta_1"],
+        beta_2=_LSPIN_DEFAULTS["beta_2"],
+        epsilon=_LSPIN_DEFAULTS["epsilon"],
+        warm_start=_LSPIN_DEFAULTS["warm_start"],
+        random_state=_LSPIN_DEFAULTS["random_state"],
+        verbose=_LSPIN_DEFAULTS["verbose"],
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.sparsity_weight = sparsity_weight
+        self.sigma = sigma
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate_init = learning_rate_init
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # -- hooks of BaseLSPIN --------------------------------------------------
+    def _init_gate_params(self, n_features, rng):
+        # LSPIN's gating network without inputs, [W (0, d), b (d,)], with
+        # LSPIN's initial output bias: the gates start where LSPIN's do. The
+        # base class's [W, b] packing, warm starts and L2 penalty (on weight
+        # matrices only, so the gates are not shrunk) work unchanged.
+        bias = np.full(n_features, initial_gate_bias())
+        return [np.zeros((0, n_features)), bias]
+
+    _gate_means = staticmethod(global_gate_means)
+
+    def _similarity_weight(self):
+        return 0.0
+
+    # -- fitting ---------------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the global gates and the prediction network to ``X``, ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; standardise it first (the gates multiply the raw
+            feature values, so a closed gate means "feature at zero").
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values (class labels for classifiers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._fit(X, y, sample_weight)
+        # The base class records the neighbourhood size of the similarity
+        # penalty; global gates have none.
+        self.__dict__.pop("n_neighbors_", None)
+        mu = global_gate_means(self._params()[:2], np.empty((1, 0)))
+        self.gates_ = np.array(gate_values(mu)[0])
+        return self
+
+    # -- feature selection -----------------------------------------------------
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.gates_ > 0
+
+
+class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
+    """Classifier with stochastic gates: embedded global feature selection.
+
+    STG [1]_ multiplies every input feature by a gate
+    ``z_j = clip(mu_j + 0.5 + sigma * eps, 0, 1)`` learned jointly with the
+    prediction network, and penalises the expected number of open gates.
+    Unlike :class:`~sklspin.LSPINClassifier` (one gate vector per sample,
+    from a gating network [2]_), the gate means ``mu`` are the same for every
+    sample, so the model selects one set of features for the whole
+    population. The estimator is also a scikit-learn feature selector:
+    ``get_support``, ``transform`` and ``get_feature_names_out`` use the
+    features whose learned gate is open.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
+        Sizes of the hidden layers of the prediction network. ``()`` gives
+        *Linear STG* (logistic or softmax regression on the gated inputs); a
+        non-empty tuple gives *Nonlinear STG*, an MLP on the gated inputs.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Hidden activation of the prediction network (unused when
+        ``hidden_layer_sizes=()``).
+
+    sparsity_weight : float, default=0.01
+        Weight of the expected number of open gates,
+        ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
+        log-loss. A feature is worth its gate only if it lowers the average
+        task loss by more than about ``sparsity_weight``: raise it for
+        sparser selections. The default is LSPIN's; with it, and all other
+        parameters at their defaults, STG selects exactly the two moon
+        features among eight noise features (800 training samples), and
+        exactly the union {x1, x2, x3, x4, x21} of the informative features
+        of :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
+        where ``x1`` and ``x4`` each account for only about 9 % of the
+        variance of ``y`` (through one group out of three), i.e. about 0.045
+        of half squared error. With few samples, a flexible prediction
+        network can fit noise features well enough to keep their gates open:
+        with 240 training samples and four noise features, the two moons
+        need ``sparsity_weight=0.05``.
+
+    sigma : float, default=0.5
+        Standard deviation of the Gaussian noise injected in the gates
+        during training.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the prediction network's weights,
+        ``0.5 * alpha / n_samples * ||W||^2``. The gate means are not
+        penalised.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
+        (``min(n_samples, 256, max(32, n_samples // 16))``).
+
+    learning_rate_init : float, default=0.01
+        Step size of Adam.
+
+    max_iter : int, default=500
+        Maximum number of epochs (passes over the training data).
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rule: training stops when the training
+        loss (or, with ``early_stopping=True``, the validation score) has
+        not improved by at least ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs.
+
+    n_iter_no_change : int, default=30
+        Number of epochs without improvement tolerated before stopping.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified by class),
+        stop on its accuracy and keep the best parameters.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out when ``early_stopping=True``.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
+
+    epsilon : float, default=1e-8
+        Numerical stability constant of Adam.
+
+    warm_start : bool, default=False
+        Reuse the parameters of the previous call to ``fit`` as the
+        starting point instead of initialising them anew.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of every random draw of ``fit`` (initialisation, mini-batches,
+        gate noise, validation split). An int makes ``fit`` bit-for-bit
+        reproducible; prediction is deterministic.
+
+    verbose : bool or int, default=False
+        Print the loss of every epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen during ``fit``.
+
+    gates_ : ndarray of shape (n_features,)
+        The learned global gates ``clip(mu + 0.5, 0, 1)``, the same for every
+        sample. Feature ``j`` is selected when ``gates_[j] > 0``; closed
+        gates are exactly zero.
+
+    feature_importances_ : ndarray of shape (n_features,)
+        Mean gate over the training samples, i.e. ``gates_`` (the summary
+        that every sklspin estimator exposes, usable by
+        :class:`~sklearn.feature_selection.SelectFromModel`).
+
+    gate_open_fraction_ : ndarray of shape (n_features,)
+        Fraction of training samples whose gate is open: 1.0 for the
+        selected features and 0.0 for the others.
+
+    coefs_ : list of ndarray
+        Weight matrices of the prediction network; ``coefs_[i]`` has shape
+        ``(n_units_in, n_units_out)`` of layer ``i``.
+
+    intercepts_ : list of ndarray
+        Bias vectors of the prediction network; ``intercepts_[i]`` has
+        shape ``(n_units_out,)`` of layer ``i``.
+
+    gating_coefs_ : list of one ndarray of shape (0, n_features)
+        The global gates are stored as LSPIN's gating network without
+        inputs: this is its (empty) weight matrix.
+
+    gating_intercepts_ : list of one ndarray of shape (n_features,)
+        Output bias of that network, mapped to the gate means ``mu`` by
+        LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
+        1)``.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        Training objective (task loss plus penalties) of every epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    t_ : int
+        Number of training samples seen by the optimizer.
+
+    best_loss_ : float or None
+        Lowest training objective reached; ``None`` when
+        ``early_stopping=True``.
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        Accuracy on the validation split after every epoch; ``None``
+        unless ``early_stopping=True``.
+
+    best_validation_score_ : float or None
+        Best validation score; ``None`` unless ``early_stopping=True``.
+
+    See Also
+    --------
+    STGRegressor : The same global gates for regression.
+    LSPINClassifier : Per-sample gates from a gating network.
+    LLSPINClassifier : Per-sample gates with a linear prediction model.
+    sklearn.feature_selection.SelectFromModel : Meta-transformer selecting
+        features from an estimator's ``feature_importances_``.
+
+    Notes
+    -----
+    Standardise the inputs first (for example in a
+    :class:`~sklearn.pipeline.Pipeline` with
+    :class:`~sklearn.preprocessing.StandardScaler`): the gates multiply the
+    raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
+    ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
+
+    References
+    ----------
+    .. [1] Y. Yamada, O. Lindenbaum, S. Negahban and Y. Kluger, "Feature
+       Selection using Stochastic Gates", Proceedings of the 37th
+       International Conference on Machine Learning (ICML), PMLR 119, 2020.
+       https://arxiv.org/abs/1810.04247
+
+    .. [2] J. Yang, O. Lindenbaum and Y. Kluger, "Locally Sparse Neural
+       Networks for Tabular Biomedical Data", Proceedings of the 39th
+       International Conference on Machine Learning (ICML), PMLR 162, 2022.
+
+    Examples
+    --------
+    Two moons among four noise features. With so few samples and epochs, a
+    larger ``sparsity_weight`` than the default closes the noise gates:
+
+    >>> import numpy as np
+    >>> from sklearn.datasets import make_moons
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklspin import STGClassifier
+    >>> X, y = make_moons(n_samples=300, noise=0.1, random_state=0)
+    >>> noise = np.random.RandomState(0).standard_normal((300, 4))
+    >>> X = StandardScaler().fit_transform(np.hstack([X, noise]))
+    >>> stg = STGClassifier(sparsity_weight=0.1, max_iter=100, random_state=0)
+    >>> stg.fit(X, y).get_support()
+    array([ True,  True, False, False, False, False])
+    >>> stg.transform(X).shape
+    (300, 2)
+    >>> stg.predict_gates(X[:2]).round(2)
+    array([[1., 1., 0., 0., 0., 0.],
+           [1., 1., 0., 0., 0., 0.]])
+    >>> bool(stg.score(X, y) > 0.95)
+    True
+    """
+
+
+class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
+    """Regressor with stochastic gates: embedded global feature selection.
+
+    STG [1]_ multiplies every input feature by a gate
+    ``z_j = clip(mu_j + 0.5 + sigma * eps, 0, 1)`` learned jointly with the
+    prediction network, and penalises the expected number of open gates.
+    Unlike :class:`~sklspin.LSPINRegressor` (one gate vector per sample,
+    from a gating network [2]_), the gate means ``mu`` are the same for every
+    sample, so the model selects one set of features for the whole
+    population. The estimator is also a scikit-learn feature selector:
+    ``get_support``, ``transform`` and ``get_feature_names_out`` use the
+    features whose learned gate is open. Targets are standardised
+    internally, so ``sparsity_weight`` does not depend on the scale of
+    ``y``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
+        Sizes of the hidden layers of the prediction network. ``()`` gives
+        *Linear STG* (linear regression on the gated inputs); a non-empty
+        tuple gives *Nonlinear STG*, an MLP on the gated inputs.
+
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Hidden activation of the prediction network (unused when
+        ``hidden_layer_sizes=()``).
+
+    sparsity_weight : float, default=0.01
+        Weight of the expected number of open gates,
+        ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
+        squared error of the standardised targets. A feature is worth its
+        gate only if it lowers the average task loss by more than about
+        ``sparsity_weight``: raise it for sparser selections. The default is
+        LSPIN's; with it, and all other parameters at their defaults, STG
+        selects exactly the two moon features among eight noise features
+        (800 training samples), and exactly the union {x1, x2, x3, x4, x21}
+        of the informative features of
+        :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
+        where ``x1`` and ``x4`` each account for only about 9 % of the
+        variance of ``y`` (through one group out of three), i.e. about 0.045
+        of half squared error. With few samples, a flexible prediction
+        network can fit noise features well enough to keep their gates open:
+        with 240 training samples and four noise features, the two moons
+        need ``sparsity_weight=0.05``.
+
+    sigma : float, default=0.5
+        Standard deviation of the Gaussian noise injected in the gates
+        during training.
+
+    alpha : float, default=1e-4
+        Strength of the L2 penalty on the prediction network's weights,
+        ``0.5 * alpha / n_samples * ||W||^2``. The gate means are not
+        penalised.
+
+    batch_size : int or "auto", default="auto"
+        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
+        (``min(n_samples, 256, max(32, n_samples // 16))``).
+
+    learning_rate_init : float, default=0.01
+        Step size of Adam.
+
+    max_iter : int, default=500
+        Maximum number of epochs (passes over the training data).
+
+    tol : float, default=1e-4
+        Tolerance of the stopping rule: training stops when the training
+        loss (or, with ``early_stopping=True``, the validation score) has
+        not improved by at least ``tol`` for more than ``n_iter_no_change``
+        consecutive epochs.
+
+    n_iter_no_change : int, default=30
+        Number of epochs without improvement tolerated before stopping.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data,
+        stop on its coefficient of determination R^2 and keep the best parameters.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out when ``early_stopping=True``.
+
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
+
+    epsilon : float, default=1e-8
+        Numerical stability constant of Adam.
+
+    warm_start : bool, default=False
+        Reuse the parameters of the previous call to ``fit`` as the
+        starting point instead of initialising them anew.
+
+    random_state : int, RandomState instance or None, default=None
+        Seed of every random draw of ``fit`` (initialisation, mini-batches,
+        gate noise, validation split). An int makes ``fit`` bit-for-bit
+        reproducible; prediction is deterministic.
+
+    verbose : bool or int, default=False
+        Print the loss of every epoch.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets.
+
+    gates_ : ndarray of shape (n_features,)
+        The learned global gates ``clip(mu + 0.5, 0, 1)``, the same for every
+        sample. Feature ``j`` is selected when ``gates_[j] > 0``; closed
+        gates are exactly zero.
+
+    feature_importances_ : ndarray of shape (n_features,)
+        Mean gate over the training samples, i.e. ``gates_`` (the summary
+        that every sklspin estimator exposes, usable by
+        :class:`~sklearn.feature_selection.SelectFromModel`).
+
+    gate_open_fraction_ : ndarray of shape (n_features,)
+        Fraction of training samples whose gate is open: 1.0 for the
+        selected features and 0.0 for the others.
+
+    coefs_ : list of ndarray
+        Weight matrices of the prediction network; ``coefs_[i]`` has shape
+        ``(n_units_in, n_units_out)`` of layer ``i``.
+
+    intercepts_ : list of ndarray
+        Bias vectors of the prediction network; ``intercepts_[i]`` has
+        shape ``(n_units_out,)`` of layer ``i``.
+
+    gating_coefs_ : list of one ndarray of shape (0, n_features)
+        The global gates are stored as LSPIN's gating network without
+        inputs: this is its (empty) weight matrix.
+
+    gating_intercepts_ : list of one ndarray of shape (n_features,)
+        Output bias of that network, mapped to the gate means ``mu`` by
+        LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
+        1)``.
+
+    n_features_in_ : int
+        Number of features seen during ``fit``.
+
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Names of features seen during ``fit``, when ``X`` has string column
+        names.
+
+    loss_curve_ : list of shape (`n_iter_`,)
+        Training objective (task loss plus penalties) of every epoch.
+
+    n_iter_ : int
+        Number of epochs run.
+
+    t_ : int
+        Number of training samples seen by the optimizer.
+
+    best_loss_ : float or None
+        Lowest training objective reached; ``None`` when
+        ``early_stopping=True``.
+
+    validation_scores_ : list of shape (`n_iter_`,) or None
+        R^2 on the validation split after every epoch; ``None``
+        unless ``early_stopping=True``.
+
+    best_validation_score_ : float or None
+        Best validation score; ``None`` unless ``early_stopping=True``.
+
+    See Also
+    --------
+    STGClassifier : The same global gates for classification.
+    LSPINRegressor : Per-sample gates from a gating network.
+    LLSPINRegressor : Per-sample gates with a linear prediction model.
+    sklearn.feature_selection.SelectFromModel : Meta-transformer selecting
+        features from an estimator's ``feature_importances_``.
+
+    Notes
+    -----
+    Standardise the inputs first (for example in a
+    :class:`~sklearn.pipeline.Pipeline` with
+    :class:`~sklearn.preprocessing.StandardScaler`): the gates multiply the
+    raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
+    ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
+
+    References
+    ----------
+    .. [1] Y. Yamada, O. Lindenbaum, S. Negahban and Y. Kluger, "Feature
+       Selection using Stochastic Gates", Proceedings of the 37th
+       International Conference on Machine Learning (ICML), PMLR 119, 2020.
+       https://arxiv.org/abs/1810.04247
+
+    .. [2] J. Yang, O. Lindenbaum and Y. Kluger, "Locally Sparse Neural
+       Networks for Tabular Biomedical Data", Proceedings of the 39th
+       International Conference on Machine Learning (ICML), PMLR 162, 2022.
+
+    Examples
+    --------
+    A target that depends on three of eight features, two of them through
+    an interaction. With so few samples and epochs, a larger
+    ``sparsity_weight`` than the default closes the other gates:
+
+    >>> import numpy as np
+    >>> from sklspin import STGRegressor
+    >>> X = np.random.RandomState(0).standard_normal((300, 8))
+    >>> y = X[:, 0] * X[:, 1] + np.sin(2 * X[:, 2])
+    >>> stg = STGRegressor(sparsity_weight=0.05, max_iter=100, random_state=0)
+    >>> stg.fit(X, y).get_support(indices=True)
+    array([0, 1, 2])
+    >>> stg.get_feature_names_out()
+    array(['x0', 'x1', 'x2'], dtype=object)
+    >>> bool(stg.score(X, y) > 0.9)
+    True
+    """
