@@ -35,6 +35,7 @@ def main(argv=None):
     X, y, mask, groups = make_two_group_classification(
         n_samples=args.n_samples,
         n_noise_features=args.n_noise_features,
+        weights="equal",
         random_state=args.random_state,
     )
     print(

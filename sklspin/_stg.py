@@ -186,7 +186,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Hidden activation of the prediction network (unused when
         ``hidden_layer_sizes=()``).
 
-    sparsity_weight : float, default=0.01
+    sparsity_weight : float, default=0.02
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
         log-loss. A feature is worth its gate only if it lowers the average
@@ -228,7 +228,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         not improved by at least ``tol`` for more than ``n_iter_no_change``
         consecutive epochs.
 
-    n_iter_no_change : int, default=30
+    n_iter_no_change : int, default=50
         Number of epochs without improvement tolerated before stopping.
 
     early_stopping : bool, default=False
@@ -400,7 +400,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         Hidden activation of the prediction network (unused when
         ``hidden_layer_sizes=()``).
 
-    sparsity_weight : float, default=0.01
+    sparsity_weight : float, default=0.02
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
         squared error of the standardised targets. A feature is worth its
@@ -443,7 +443,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         not improved by at least ``tol`` for more than ``n_iter_no_change``
         consecutive epochs.
 
-    n_iter_no_change : int, default=30
+    n_iter_no_change : int, default=50
         Number of epochs without improvement tolerated before stopping.
 
     early_stopping : bool, default=False

@@ -471,7 +471,12 @@ _TWO_GROUP_WEIGHTS = np.array(
 _TWO_GROUP_CENTRES = np.array([1.0, -1.0])
 
 
-def _two_group_x(n_samples, n_noise_features, noise, random_state):
+_EQUAL_TWO_GROUP_WEIGHTS = np.array(
+    [[1.0, -1.0, 1.0, 0.0, 0.0], [0.0, 0.0, -1.0, 1.0, 1.0]]
+)
+
+
+def _two_group_x(n_samples, n_noise_features, noise, random_state, table=None):
     n_samples = _check_int(n_samples, "n_samples", 2)
     n_noise_features = _check_int(n_noise_features, "n_noise_features", 0)
     noise = _check_nonneg_float(noise, "noise")
@@ -480,7 +485,8 @@ def _two_group_x(n_samples, n_noise_features, noise, random_state):
     n_features = 5 + n_noise_features
     X = 0.5 * rng.standard_normal((n_samples, n_features))
     X[:, :5] += _TWO_GROUP_CENTRES[groups][:, None]
-    W = _TWO_GROUP_WEIGHTS[groups]  # (n_samples, 5) per-sample weights
+    table = _TWO_GROUP_WEIGHTS if table is None else table
+    W = table[groups]  # (n_samples, 5) per-sample weights
     mask = np.zeros((n_samples, n_features), dtype=bool)
     mask[:, :5] = W != 0
     eps = noise * rng.standard_normal(n_samples)
@@ -557,7 +563,12 @@ def make_two_group_linear(
 
 
 def make_two_group_classification(
-    *, n_samples=1000, n_noise_features=0, noise=0.0, random_state=None
+    *,
+    n_samples=1000,
+    n_noise_features=0,
+    noise=0.0,
+    weights="paper",
+    random_state=None,
 ):
     """Generate a heterogeneous two-group binary classification problem.
 
@@ -591,6 +602,12 @@ def make_two_group_classification(
     noise : float, default=0.0
         Standard deviation of the Gaussian noise added to the score before
         thresholding (>= 0).
+    weights : {"paper", "equal"}, default="paper"
+        ``"paper"`` uses the coefficients above; ``"equal"`` uses
+        ``s = u1 - u2 + u3`` (group 0) and ``s = -u3 + u4 + u5`` (group 1),
+        so that every informative feature matters as much as the others
+        (with ``"paper"``, x3's coefficient is four times smaller than
+        the largest, and a sparsity penalty may rightly drop it).
     random_state : int, RandomState instance or None, default=None
         Seed or generator for the random draws. Pass an int for
         reproducible output.
@@ -621,8 +638,11 @@ def make_two_group_classification(
     >>> y.dtype, sorted(set(y.tolist()))
     (dtype('int64'), [0, 1])
     """
+    if weights not in ("paper", "equal"):
+        raise ValueError(f'weights must be "paper" or "equal", got {weights!r}.')
+    table = _EQUAL_TWO_GROUP_WEIGHTS if weights == "equal" else None
     X, W, mask, groups, eps = _two_group_x(
-        n_samples, n_noise_features, noise, random_state
+        n_samples, n_noise_features, noise, random_state, table
     )
     U = X[:, :5] - _TWO_GROUP_CENTRES[groups][:, None]
     score = np.sum(W * U, axis=1) + eps

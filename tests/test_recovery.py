@@ -1,0 +1,36 @@
+"""Statistical test: with defaults, LSPIN recovers per-group features."""
+
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklspin import LSPINClassifier
+from sklspin.datasets import make_two_group_classification
+from sklspin.metrics import feature_selection_f1
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_defaults_recover_group_specific_features():
+    # The paper's two-group example with equal coefficients and 5 noise
+    # features: each group's label depends on its own 3 features.
+    X, y, mask, groups = make_two_group_classification(
+        n_samples=1000, n_noise_features=5, weights="equal", random_state=0
+    )
+    X_train, X_test, y_train, y_test, _, mask_test, _, groups_test = train_test_split(
+        X, y, mask, groups, test_size=0.3, random_state=0
+    )
+    model = make_pipeline(StandardScaler(), LSPINClassifier(random_state=0))
+    model.fit(X_train, y_train)
+    gates = model[-1].predict_gates(model[0].transform(X_test))
+
+    assert model.score(X_test, y_test) >= 0.9
+    assert feature_selection_f1(mask_test, gates) >= 0.9
+    for group in (0, 1):
+        rows = groups_test == group
+        open_share = (gates[rows] > 0).mean(axis=0)
+        truth = mask_test[rows][0]
+        assert np.all(open_share[truth] >= 0.9), open_share
+        assert np.all(open_share[5:] <= 0.1), open_share  # noise features
