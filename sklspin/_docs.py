@@ -21,7 +21,7 @@ gating_hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
     Sizes of the hidden (tanh) layers of the gating network that maps a
     sample ``x`` to its gate means ``mu(x)``.
 
-sparsity_weight : float, default=0.02
+sparsity_weight : float, default=0.05
     Weight of the expected-L0 penalty ``sum_j Phi((mu_j(x) + 0.5) / sigma)``,
     the expected number of open gates of a sample. It is the price of
     keeping one feature open for one sample, in units of the task loss

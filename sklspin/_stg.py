@@ -148,13 +148,15 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         self : object
             The fitted estimator.
         """
-        self._fit(X, y, sample_weight)
-        # The base class records the neighbourhood size of the similarity
-        # penalty; global gates have none.
+        return self._fit(X, y, sample_weight)
+
+    def _after_training(self):
+        # Run by BaseLSPIN at the end of fit and partial_fit. The base class
+        # records the neighbourhood size of the similarity penalty; global
+        # gates have none.
         self.__dict__.pop("n_neighbors_", None)
         mu = global_gate_means(self._params()[:2], np.empty((1, 0)))
         self.gates_ = np.array(gate_values(mu)[0])
-        return self
 
     # -- feature selection -----------------------------------------------------
     def _get_support_mask(self):
@@ -186,7 +188,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Hidden activation of the prediction network (unused when
         ``hidden_layer_sizes=()``).
 
-    sparsity_weight : float, default=0.02
+    sparsity_weight : float, default=0.05
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
         log-loss. A feature is worth its gate only if it lowers the average
@@ -400,7 +402,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         Hidden activation of the prediction network (unused when
         ``hidden_layer_sizes=()``).
 
-    sparsity_weight : float, default=0.02
+    sparsity_weight : float, default=0.05
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
         squared error of the standardised targets. A feature is worth its

@@ -13,18 +13,19 @@ is informative for sample ``i``, as returned by the generators in
   baselines that pick one feature set for everybody), used for every sample.
 
 For sample ``i`` write ``S`` for its selected set, ``G`` for its
-ground-truth set, ``TP = |S & G|``, ``FP = |S - G|``. The per-sample scores
-and their conventions when a denominator is zero are:
+ground-truth set, ``TP = #(S & G)``, ``FP = #(S - G)`` (``#`` counts
+elements). The per-sample scores and their conventions when a denominator
+is zero are:
 
-============  =====================  ==========================================
-score         definition             when the denominator is 0
-============  =====================  ==========================================
-F1            2 TP / (|S| + |G|)     1.0 (nothing selected, nothing to find)
-precision     TP / |S|               1.0 (empty selection: no false discovery)
-TPR (recall)  TP / |G|               1.0 (nothing to find)
-FDR           FP / |S|               0.0 (empty selection, as in the FDR
-                                     literature: FP / max(|S|, 1))
-============  =====================  ==========================================
+============  =======================  ==========================================
+score         definition               when the denominator is 0
+============  =======================  ==========================================
+F1            ``2 TP / (#S + #G)``     1.0 (nothing selected, nothing to find)
+precision     ``TP / #S``              1.0 (empty selection: no false discovery)
+TPR (recall)  ``TP / #G``              1.0 (nothing to find)
+FDR           ``FP / #S``              0.0 (empty selection, as in the FDR
+                                       literature: ``FP / max(#S, 1)``)
+============  =======================  ==========================================
 
 so precision = 1 - FDR always. An empty selection therefore has perfect
 precision and zero FDR; it is F1 and TPR that penalise it (both are 0 when
@@ -33,7 +34,7 @@ precision and zero FDR; it is F1 and TPR that penalise it (both are 0 when
 ``average="samples"`` (the default) returns the (weighted) mean of the
 per-sample scores, the quantity reported in the LSPIN paper for F1;
 ``average="pooled"`` pools the counts of all samples first (micro average:
-e.g. pooled F1 = 2 sum TP / (sum |S| + sum |G|), with the same zero
+e.g. pooled F1 = ``2 sum TP / (sum #S + sum #G)``, with the same zero
 conventions); ``average=None`` returns the per-sample scores.
 """
 
