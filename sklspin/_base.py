@@ -9,6 +9,7 @@ stopping, the gates API - lives here once.
 import time
 import warnings
 from abc import ABCMeta, abstractmethod
+from collections import namedtuple
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,7 +21,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_is_fitted,
@@ -46,6 +50,11 @@ MU_LOW, MU_HIGH = -1.0, 1.0
 # learn from every feature before the sparsity penalty closes the useless
 # ones (gates started at 0.5 collapse early on the paper's benchmarks).
 _INITIAL_MU = 0.25
+# The sparsity penalty is ramped up linearly over the first epochs: gates of
+# features whose use the predictor learns slowly (products, radial functions)
+# would otherwise close before their usefulness shows, as they did on the
+# paper's E1 and E4 benchmarks.
+_SPARSITY_WARMUP_EPOCHS = 20
 # Rows per chunk when gates of a large X are summarised after fitting.
 _CHUNK_ROWS = 65536
 
@@ -86,6 +95,71 @@ def initial_gate_bias():
     """Output bias of the gating network that gives ``mu = _INITIAL_MU``."""
     half_range = (MU_HIGH - MU_LOW) / 2
     return float(np.arctanh((_INITIAL_MU - (MU_HIGH + MU_LOW) / 2) / half_range))
+
+
+class TrainingDivergedError(FloatingPointError, ValueError):
+    """Training produced a non-finite loss or gradient.
+
+    A :class:`FloatingPointError` (what went wrong) and a :class:`ValueError`
+    (the usual cause is the input: unscaled features, or a learning rate too
+    large for them), so that code that expects scikit-learn's ``ValueError``
+    for bad input catches it too.
+    """
+
+
+# Training state of one epoch: the data and what the objective needs.
+_TrainingData = namedtuple(
+    "_TrainingData",
+    [
+        "X",
+        "y",
+        "sample_weight",
+        "sampler",  # NeighbourSampler over X, or None
+        "neighbour_scale",
+        "batch_size",
+        "spec",  # ObjectiveSpec with the full sparsity_weight
+        "n_gate_params",
+    ],
+)
+
+# Features whose largest absolute value lies outside this range get a
+# warning that recommends standardising X: the gates multiply raw values and
+# the affinity uses raw distances, so such inputs train poorly (or, far
+# outside it, overflow).
+_UNIT_SCALE_RANGE = (1e-4, 1e4)
+
+
+def _warn_if_far_from_unit_scale(X, stacklevel):
+    """Warn when some non-zero feature of ``X`` is far from unit scale.
+
+    Two column reductions, no temporary copy of ``X``.
+    """
+    if X.size == 0:
+        return
+    largest = np.maximum(X.max(axis=0), -X.min(axis=0))
+    largest = largest[largest > 0]
+    low, high = _UNIT_SCALE_RANGE
+    if largest.size and (largest.max() > high or largest.min() < low):
+        warnings.warn(
+            "Some features of X are far from unit scale (largest absolute "
+            f"values from {largest.min():.3g} to {largest.max():.3g}). The "
+            "gates multiply the raw feature values and the similarity penalty "
+            "uses raw distances: standardise the inputs, e.g. with "
+            "sklearn.preprocessing.StandardScaler in a Pipeline.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def _normalised_sample_weight(sample_weight, X):
+    """Validated sample weights rescaled to mean one."""
+    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if np.any(sample_weight < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    total_weight = sample_weight.sum()
+    if not total_weight > 0:
+        raise ValueError("sample_weight must have a positive sum.")
+    return sample_weight * (X.shape[0] / total_weight)
 
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
@@ -243,13 +317,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         first_pass = not (self.warm_start and hasattr(self, "coefs_"))
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded = self._encode_targets(y, first_pass)
-        sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        if np.any(sample_weight < 0):
-            raise ValueError("sample_weight must be non-negative.")
-        total_weight = sample_weight.sum()
-        if not total_weight > 0:
-            raise ValueError("sample_weight must have a positive sum.")
-        sample_weight = sample_weight * (X.shape[0] / total_weight)
+        sample_weight = _normalised_sample_weight(sample_weight, X)
+        _warn_if_far_from_unit_scale(X, stacklevel=5)
 
         rng = check_random_state(self.random_state)
         n_samples, n_features = X.shape
@@ -273,24 +342,161 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
 
-        n_train = X_train.shape[0]
         if first_pass:
-            gate_params = self._init_gate_params(n_features, rng)
-            pred_sizes = (
-                n_features,
-                *self._prediction_hidden_sizes(),
-                self._n_outputs_for_network(),
-            )
-            pred_params = init_mlp(pred_sizes, rng, self._prediction_activation())
-            self._set_params_from_list(gate_params + pred_params, len(gate_params))
-            self.loss_curve_ = []
-            self.n_iter_ = 0
-            self.t_ = 0
-        n_gate_params = 2 * len(self.gating_coefs_)
+            self._initialise_parameters(n_features, rng)
+        data = self._training_data(X_train, y_train, w_train)
         params = [p.copy() for p in self._params()]
+        # A new fit (warm-started or not) starts a fresh Adam, as
+        # scikit-learn's MLPs do; only partial_fit continues the saved state.
+        optimizer = self._make_optimizer(params)
 
+        self._no_improvement_count = 0
+        if first_pass or not hasattr(self, "best_loss_"):
+            self.best_loss_ = np.inf
+        self.validation_scores_ = [] if self.early_stopping else None
+        self.best_validation_score_ = -np.inf if self.early_stopping else None
+        if not self.early_stopping:
+            self.best_loss_ = np.inf
+        best_params = None
+
+        converged = False
+        for _ in range(self.max_iter):
+            epoch_start = time.perf_counter()
+            in_warmup = self.n_iter_ < _SPARSITY_WARMUP_EPOCHS
+            epoch_loss = self._train_one_epoch(data, params, optimizer, rng)
+
+            message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
+            if self.early_stopping:
+                score = self._validation_score(X_val, y_val, w_val)
+                self.validation_scores_.append(float(score))
+                message += f", validation score = {score:.6f}"
+                if score < self.best_validation_score_ + self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+                if score > self.best_validation_score_:
+                    self.best_validation_score_ = float(score)
+                    best_params = [p.copy() for p in params]
+            else:
+                if epoch_loss > self.best_loss_ - self.tol:
+                    self._no_improvement_count += 1
+                else:
+                    self._no_improvement_count = 0
+                if epoch_loss < self.best_loss_:
+                    self.best_loss_ = float(epoch_loss)
+            if in_warmup and not self.early_stopping:
+                # The objective changes while the penalty ramps up: judge
+                # convergence on the full objective only.
+                self._no_improvement_count = 0
+                self.best_loss_ = float(epoch_loss)
+            if self.verbose:
+                elapsed = time.perf_counter() - epoch_start
+                print(f"{message} ({elapsed:.3f} s)")
+
+            if self._no_improvement_count > self.n_iter_no_change:
+                if self.verbose:
+                    criterion = "Validation score" if self.early_stopping else "Loss"
+                    print(
+                        f"{criterion} did not improve more than tol={self.tol} for "
+                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
+                    )
+                converged = True
+                break
+
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
+                "reached and the optimization hasn't converged yet.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        # Kept so that partial_fit can continue where fit stopped (as
+        # scikit-learn's MLPs continue their optimizer).
+        self._save_training_state(optimizer, rng)
+        if self.early_stopping:
+            self.best_loss_ = None
+            if best_params is not None:
+                self._set_params_from_list(best_params, data.n_gate_params)
+
+        self._summarise_gates(X)
+        self._after_training()
+        return self
+
+    def _partial_fit(self, X, y, sample_weight, reset_targets):
+        """One pass over ``(X, y)`` that continues the previous training.
+
+        Shared by the classifiers' and regressors' ``partial_fit``; the
+        epoch itself is :meth:`_train_one_epoch`, the same as in ``fit``.
+        """
+        if self.early_stopping:
+            raise ValueError(
+                "partial_fit does not support early_stopping=True: a held-out "
+                "split of each streamed batch is not a validation set. Set "
+                "early_stopping=False, or monitor a validation set of your own "
+                "between calls."
+            )
+        first_pass = not hasattr(self, "coefs_")
+        X, y = self._validate_fit_input(X, y, first_pass)
+        y_encoded = self._encode_targets(y, reset_targets)
+        sample_weight = _normalised_sample_weight(sample_weight, X)
+        _warn_if_far_from_unit_scale(X, stacklevel=5)
+
+        state = None if first_pass else getattr(self, "_training_state", None)
+        if state is None:
+            rng = check_random_state(self.random_state)
+        else:
+            rng = state["rng"]
+        if first_pass:
+            self._initialise_parameters(X.shape[1], rng)
+        data = self._training_data(X, y_encoded, sample_weight)
+        params = [p.copy() for p in self._params()]
+        optimizer = self._make_optimizer(params, state)
+
+        epoch_start = time.perf_counter()
+        in_warmup = self.n_iter_ < _SPARSITY_WARMUP_EPOCHS
+        epoch_loss = self._train_one_epoch(data, params, optimizer, rng)
+        if in_warmup or getattr(self, "best_loss_", None) is None:
+            # As in fit: the objective changes while the penalty ramps up.
+            self.best_loss_ = float(epoch_loss)
+        else:
+            self.best_loss_ = min(self.best_loss_, float(epoch_loss))
+        self.validation_scores_ = None
+        self.best_validation_score_ = None
+        if self.verbose:
+            elapsed = time.perf_counter() - epoch_start
+            message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
+            print(f"{message} ({elapsed:.3f} s)")
+        self._save_training_state(optimizer, rng)
+        self._summarise_gates(X)
+        self._after_training()
+        return self
+
+    def _initialise_parameters(self, n_features, rng):
+        """Draw fresh parameters of both networks and reset the training log."""
+        gate_params = self._init_gate_params(n_features, rng)
+        pred_sizes = (
+            n_features,
+            *self._prediction_hidden_sizes(),
+            self._n_outputs_for_network(),
+        )
+        pred_params = init_mlp(pred_sizes, rng, self._prediction_activation())
+        self._set_params_from_list(gate_params + pred_params, len(gate_params))
+        self.loss_curve_ = []
+        self.n_iter_ = 0
+        self.t_ = 0
+        self.__dict__.pop("_training_state", None)
+
+    def _training_data(self, X_train, y_train, w_train):
+        """Everything one epoch needs: data, neighbour sampler, objective spec.
+
+        The kNN affinity is built here, over ``X_train``: over the whole
+        training set in ``fit``, over the given batch in ``partial_fit``.
+        """
+        n_train = X_train.shape[0]
+        n_gate_params = 2 * len(self.gating_coefs_)
         similarity_weight = self._similarity_weight()
         sampler = None
+        neighbour_scale = 0.0
         if similarity_weight > 0 and n_train >= 2:
             self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
             affinity = knn_gaussian_affinity(
@@ -317,7 +523,20 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             # scikit-learn's MLP convention: alpha / batch_size.
             l2_weight=float(self.alpha) / batch_size,
         )
-        loss_and_grad = value_and_grad(objective)
+        return _TrainingData(
+            X=X_train,
+            y=y_train,
+            sample_weight=w_train,
+            sampler=sampler,
+            neighbour_scale=neighbour_scale,
+            batch_size=batch_size,
+            spec=spec,
+            n_gate_params=n_gate_params,
+        )
+
+    def _make_optimizer(self, params, state=None):
+        """Adam over ``params``, resumed from a saved ``state`` if given."""
+        n_gate_params = 2 * len(self.gating_coefs_)
         optimizer = AdamOptimizer(
             params,
             self.learning_rate_init,
@@ -327,105 +546,83 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             rate_multipliers=gating_rate_multipliers(params[:n_gate_params])
             + [1.0] * (len(params) - n_gate_params),
         )
+        if state is not None:
+            optimizer.t = state["t"]
+            # In-place copies: the optimizer may keep its moments as views of
+            # one flat buffer.
+            for saved, moments in (
+                (state["first_moments"], optimizer.first_moments),
+                (state["second_moments"], optimizer.second_moments),
+            ):
+                for source, target in zip(saved, moments):
+                    target[...] = source
+        return optimizer
 
-        self._no_improvement_count = 0
-        if first_pass or not hasattr(self, "best_loss_"):
-            self.best_loss_ = np.inf
-        self.validation_scores_ = [] if self.early_stopping else None
-        self.best_validation_score_ = -np.inf if self.early_stopping else None
-        if not self.early_stopping:
-            self.best_loss_ = np.inf
-        best_params = None
+    def _save_training_state(self, optimizer, rng):
+        """Keep Adam's step count and moments (plain arrays) and the RNG."""
+        self._training_state = {
+            "t": int(optimizer.t),
+            "first_moments": [np.array(m) for m in optimizer.first_moments],
+            "second_moments": [np.array(v) for v in optimizer.second_moments],
+            "rng": rng,
+        }
 
-        converged = False
-        for _ in range(self.max_iter):
-            epoch_start = time.perf_counter()
-            order = rng.permutation(n_train)
-            epoch_loss = 0.0
-            for start in range(0, n_train, batch_size):
-                idx = order[start : start + batch_size]
-                X_batch = X_train[idx]
-                if sampler is not None:
-                    neighbours, degree = sampler.sample(idx, rng)
-                    X_neighbours = X_train[neighbours]
-                    neighbour_weight = degree * neighbour_scale
-                else:
-                    X_neighbours = neighbour_weight = None
-                batch = Batch(
-                    X=X_batch,
-                    y=y_train[idx],
-                    sample_weight=w_train[idx],
-                    noise=rng.standard_normal(X_batch.shape),
-                    X_neighbours=X_neighbours,
-                    neighbour_weight=neighbour_weight,
-                )
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    loss, grads = loss_and_grad(params, batch, spec)
-                    grad_total = sum(float(np.sum(g)) for g in grads)
-                if not (np.isfinite(loss) and np.isfinite(grad_total)):
-                    raise FloatingPointError(
-                        f"Training diverged: the loss or its gradient became "
-                        f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
-                        "Standardise the inputs (e.g. with StandardScaler) "
-                        "and/or lower learning_rate_init (currently "
-                        f"{self.learning_rate_init})."
-                    )
-                optimizer.update_params(params, grads)
-                epoch_loss += loss * idx.shape[0]
+    def _train_one_epoch(self, data, params, optimizer, rng):
+        """One pass over ``data`` in mini-batches; returns the mean loss.
 
-            self.n_iter_ += 1
-            self.t_ += n_train
-            epoch_loss /= n_train
-            self.loss_curve_.append(float(epoch_loss))
-            self._set_params_from_list(params, n_gate_params)
-
-            message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
-            if self.early_stopping:
-                score = self._validation_score(X_val, y_val, w_val)
-                self.validation_scores_.append(float(score))
-                message += f", validation score = {score:.6f}"
-                if score < self.best_validation_score_ + self.tol:
-                    self._no_improvement_count += 1
-                else:
-                    self._no_improvement_count = 0
-                if score > self.best_validation_score_:
-                    self.best_validation_score_ = float(score)
-                    best_params = [p.copy() for p in params]
+        Updates ``params`` in place (and the fitted parameters, ``n_iter_``,
+        ``t_`` and ``loss_curve_``). ``fit`` calls it ``max_iter`` times,
+        ``partial_fit`` once.
+        """
+        # The sparsity penalty ramps up over the first epochs.
+        ramp = min(1.0, (self.n_iter_ + 1) / _SPARSITY_WARMUP_EPOCHS)
+        spec = data.spec._replace(sparsity_weight=data.spec.sparsity_weight * ramp)
+        sampler, batch_size = data.sampler, data.batch_size
+        X_train, y_train, w_train = data.X, data.y, data.sample_weight
+        loss_and_grad = value_and_grad(objective)
+        n_train = X_train.shape[0]
+        order = rng.permutation(n_train)
+        epoch_loss = 0.0
+        for start in range(0, n_train, batch_size):
+            idx = order[start : start + batch_size]
+            X_batch = X_train[idx]
+            if sampler is not None:
+                neighbours, degree = sampler.sample(idx, rng)
+                X_neighbours = X_train[neighbours]
+                neighbour_weight = degree * data.neighbour_scale
             else:
-                if epoch_loss > self.best_loss_ - self.tol:
-                    self._no_improvement_count += 1
-                else:
-                    self._no_improvement_count = 0
-                if epoch_loss < self.best_loss_:
-                    self.best_loss_ = float(epoch_loss)
-            if self.verbose:
-                elapsed = time.perf_counter() - epoch_start
-                print(f"{message} ({elapsed:.3f} s)")
-
-            if self._no_improvement_count > self.n_iter_no_change:
-                if self.verbose:
-                    criterion = "Validation score" if self.early_stopping else "Loss"
-                    print(
-                        f"{criterion} did not improve more than tol={self.tol} for "
-                        f"{self.n_iter_no_change} consecutive epochs. Stopping."
-                    )
-                converged = True
-                break
-
-        if not converged:
-            warnings.warn(
-                f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
-                "reached and the optimization hasn't converged yet.",
-                ConvergenceWarning,
-                stacklevel=3,
+                X_neighbours = neighbour_weight = None
+            batch = Batch(
+                X=X_batch,
+                y=y_train[idx],
+                sample_weight=w_train[idx],
+                noise=rng.standard_normal(X_batch.shape),
+                X_neighbours=X_neighbours,
+                neighbour_weight=neighbour_weight,
             )
-        if self.early_stopping:
-            self.best_loss_ = None
-            if best_params is not None:
-                self._set_params_from_list(best_params, n_gate_params)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loss, grads = loss_and_grad(params, batch, spec)
+                grad_total = sum(float(np.sum(g)) for g in grads)
+            if not (np.isfinite(loss) and np.isfinite(grad_total)):
+                raise TrainingDivergedError(
+                    f"Training diverged: the loss or its gradient became "
+                    f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
+                    "Standardise the inputs (e.g. with StandardScaler) "
+                    "and/or lower learning_rate_init (currently "
+                    f"{self.learning_rate_init})."
+                )
+            optimizer.update_params(params, grads)
+            epoch_loss += loss * idx.shape[0]
 
-        self._summarise_gates(X)
-        return self
+        self.n_iter_ += 1
+        self.t_ += n_train
+        epoch_loss /= n_train
+        self.loss_curve_.append(float(epoch_loss))
+        self._set_params_from_list(params, data.n_gate_params)
+        return epoch_loss
+
+    def _after_training(self):
+        """Hook run at the end of ``fit`` and ``partial_fit``."""
 
     def _effective_batch_size(self, n_train):
         if self.batch_size == "auto":
@@ -476,7 +673,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # Gates API
     # ------------------------------------------------------------------
-    def predict_gates(self, X):
+    def predict_gates(self, X, *, as_frame=False):
         """Per-sample feature gates of ``X``.
 
         The deterministic gates ``clip(mu(x) + 0.5, 0, 1)``: feature ``j``
@@ -488,14 +685,36 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         X : array-like of shape (n_samples, n_features)
             Input samples.
 
+        as_frame : bool, default=False
+            Return a :class:`pandas.DataFrame` whose columns are the feature
+            names (``feature_names_in_`` when the model was fitted on a data
+            frame with string column names, else ``x0``, ``x1``, ...) and
+            whose index is the index of ``X`` when ``X`` is a data frame.
+            Requires pandas.
+
         Returns
         -------
-        gates : ndarray of shape (n_samples, n_features)
-            Gate values in ``[0, 1]``.
+        gates : ndarray or DataFrame of shape (n_samples, n_features)
+            Gate values in ``[0, 1]``, as float64 whatever the dtype of
+            ``X``.
         """
         check_is_fitted(self)
+        index = getattr(X, "index", None) if as_frame else None
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        return np.array(self._gates_of(X))
+        gates = np.array(self._gates_of(X))
+        if not as_frame:
+            return gates
+        try:
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - pandas is in the tests
+            raise ImportError(
+                "predict_gates(as_frame=True) requires pandas; install it or "
+                "use the default as_frame=False."
+            ) from exc
+        columns = getattr(self, "feature_names_in_", None)
+        if columns is None:
+            columns = [f"x{j}" for j in range(gates.shape[1])]
+        return pd.DataFrame(gates, columns=list(columns), index=index)
 
     def _predict_input(self, X):
         check_is_fitted(self)
@@ -566,6 +785,68 @@ class ClassifierTask:
         else:
             predicted, true = np.argmax(logits, axis=1), np.argmax(y, axis=1)
         return accuracy_score(true, predicted, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        Continues the training of ``fit`` or of previous ``partial_fit``
+        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
+        moment estimates, its step count and the random stream carried over
+        from the previous call, so that data too large for memory (or a
+        stream) can be fitted batch by batch, e.g. by dask-ml's
+        ``Incremental``. On the first call the parameters are initialised
+        from ``random_state``. ``max_iter``, ``tol`` and ``n_iter_no_change``
+        are not used and no ``ConvergenceWarning`` is raised; with the same
+        data on every call, ``k`` calls give bit-for-bit the model of
+        ``fit`` with ``max_iter=k`` (when its stopping rule does not end
+        training earlier).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data; standardise it first, with a scaler
+            fitted beforehand (or itself updated with ``partial_fit``).
+
+        y : array-like of shape (n_samples,)
+            Class labels of the batch.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear in any batch, e.g.
+            ``np.unique(y_all)``. Required on the first call and optional
+            afterwards (it must then equal ``classes_``); a batch need not
+            contain every class.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, normalised to mean one within the batch;
+            ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        The gate-similarity penalty uses a k-nearest-neighbour affinity
+        built within each batch (``fit`` builds it over the whole training
+        set): neighbours are searched only among the batch's samples, so
+        use batches large enough for them to be near (a few thousand rows,
+        shuffled), and ``n_neighbors`` is reduced, with a warning, for
+        batches of at most ``n_neighbors`` samples. ``early_stopping=True``
+        is not supported (``ValueError``). ``feature_importances_`` and
+        ``gate_open_fraction_`` summarise the gates of the last batch.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            if self.classes_.shape[0] < 2:
+                classes_ = self.classes_
+                del self.classes_
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes, but "
+                    f"classes={classes_.tolist()} contains only one."
+                )
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        return self._partial_fit(X, y, sample_weight, reset_targets=False)
 
     def predict(self, X):
         """Predict class labels for samples in ``X``.
@@ -683,6 +964,58 @@ class RegressorTask:
 
     def _validation_score(self, X, y, sample_weight):
         return r2_score(y, self._raw_output(X), sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        Continues the training of ``fit`` or of previous ``partial_fit``
+        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
+        moment estimates, its step count and the random stream carried over
+        from the previous call, so that data too large for memory (or a
+        stream) can be fitted batch by batch, e.g. by dask-ml's
+        ``Incremental``. On the first call the parameters are initialised
+        from ``random_state`` and the internal target scaling (mean and
+        standard deviation of ``y``) is estimated from this first batch and
+        then kept. ``max_iter``, ``tol`` and ``n_iter_no_change`` are not
+        used and no ``ConvergenceWarning`` is raised; with the same data on
+        every call, ``k`` calls give bit-for-bit the model of ``fit`` with
+        ``max_iter=k`` (when its stopping rule does not end training
+        earlier).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data; standardise it first, with a scaler
+            fitted beforehand (or itself updated with ``partial_fit``).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets of the batch.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, normalised to mean one within the batch;
+            ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        The gate-similarity penalty uses a k-nearest-neighbour affinity
+        built within each batch (``fit`` builds it over the whole training
+        set): neighbours are searched only among the batch's samples, so
+        use batches large enough for them to be near (a few thousand rows,
+        shuffled), and ``n_neighbors`` is reduced, with a warning, for
+        batches of at most ``n_neighbors`` samples. The first batch should
+        represent the range of ``y``, since it fixes the target scaling.
+        ``early_stopping=True`` is not supported (``ValueError``).
+        ``feature_importances_`` and ``gate_open_fraction_`` summarise the
+        gates of the last batch.
+        """
+        first_pass = not hasattr(self, "coefs_")
+        return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
 
     def predict(self, X):
         """Predict targets of ``X``.
