@@ -1,0 +1,158 @@
+"""Smoke test of the synthetic benchmark script (``--quick``: tiny data)."""
+
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "paper_synthetic.py"
+
+CLASSIFICATION_ROWS = [
+    "LSPIN (default)",
+    "LSPIN (tuned λ)",
+    "LLSPIN (default)",
+    "LLSPIN (tuned λ)",
+    "Linear STG",
+    "Nonlinear STG",
+    "L1-logistic (tuned C)",
+    "SVC",
+    "Random forest",
+    "MLP",
+    "HistGradientBoosting",
+]
+REGRESSION_ROWS = [
+    name.replace("L1-logistic (tuned C)", "Lasso (tuned α)").replace("SVC", "SVR")
+    for name in CLASSIFICATION_ROWS
+]
+COLUMNS = [
+    "Method",
+    "F1",
+    None,  # score column, checked per data set
+    "selected / sample",
+    "fit time (s)",
+    "chosen on validation",
+]
+
+
+def _tables(markdown):
+    """{section heading: list of table rows (lists of cells)}."""
+    tables, section = {}, None
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            section = line.lstrip("#").strip()
+        elif line.startswith("|") and not re.fullmatch(r"\|(---\|)+", line):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            tables.setdefault(section, []).append(cells)
+    return tables
+
+
+def _numbers(cell):
+    return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", cell)]
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--datasets",
+            "E1,E5",
+            "--out",
+            str(out / "quick.md"),
+            "--rst",
+            str(out / "quick.rst"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, out
+
+
+def test_quick_run_writes_markdown_and_rst(quick_run):
+    proc, out = quick_run
+    md = (out / "quick.md").read_text(encoding="utf-8")
+    assert md.strip() == proc.stdout.strip()  # printed and written alike
+    assert "--quick" in md and "git commit" in md
+    rst = (out / "quick.rst").read_text(encoding="utf-8")
+    assert rst.count(".. list-table::") == md.count("| Method |") + md.count(
+        "| Data |"
+    ) + md.count("| Group |")
+
+
+@pytest.mark.parametrize(
+    "name, rows, score",
+    [("E1", CLASSIFICATION_ROWS, "test ACC (%)"), ("E5", REGRESSION_ROWS, "test MSE")],
+)
+def test_quick_run_dataset_table(quick_run, name, rows, score):
+    _, out = quick_run
+    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    table = next(t for s, t in tables.items() if s.startswith(name + " ("))
+    header, body = table[0], table[1:]
+    expected = [score if c is None else c for c in COLUMNS]
+    assert header == expected
+    methods = [r[0] for r in body]
+    assert methods[: len(rows)] == rows
+    # reference rows: the paper's numbers and the issue's targets
+    assert "Paper: LSPIN" in methods
+    assert "Issue 3 target for LSPIN" in methods
+    for row in body[: len(rows)]:
+        assert len(row) == len(header)
+        for cell in row[1:5]:  # F1, score, selected / sample, fit time
+            values = _numbers(cell)
+            assert len(values) == 1, (row, cell)  # one seed: no "± std"
+            assert math.isfinite(values[0])
+        f1, n_selected = _numbers(row[1])[0], _numbers(row[3])[0]
+        assert 0 <= f1 <= 1
+        assert 0 <= n_selected <= (11 if name == "E1" else 21)
+        assert _numbers(row[4])[0] >= 0
+        if "tuned" in row[0]:
+            assert re.fullmatch(r"(λ|C|α)=\S+", row[5]), row
+
+
+def test_quick_run_targets_and_diagnosis(quick_run):
+    _, out = quick_run
+    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    targets = tables["LSPIN against the issue 3 targets"]
+    assert [r[:2] for r in targets[1:]] == [
+        ["E1", "default"],
+        ["E1", "tuned λ"],
+        ["E5", "default"],
+        ["E5", "tuned λ"],
+    ]
+    for row in targets[1:]:
+        assert row[4] == "met" or row[4].startswith("missed by ")
+        assert row[7] == "met" or row[7].startswith("missed by ")
+    diag = tables["LSPIN (default), E5"]
+    assert [r[0] for r in diag[1:]] == ["0", "1", "2"]  # x21 = -1, 0, 1
+    assert diag[1][1].startswith("x1 ") and "x21" in diag[1][1]
+
+
+def test_parse_args_rejects_unknown_dataset(capsys):
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import paper_synthetic
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    args = paper_synthetic.parse_args(["--quick"])
+    assert (args.datasets, args.seeds, args.n_jobs) == (["E1", "E5"], 1, 1)
+    args = paper_synthetic.parse_args([])
+    assert args.datasets == list(paper_synthetic.DATASETS) and args.n_jobs == 2
+    with pytest.raises(SystemExit):
+        paper_synthetic.parse_args(["--datasets", "E1,E9"])
+    assert "unknown data set" in capsys.readouterr().err
