@@ -125,8 +125,10 @@ def knn_gaussian_affinity(X, n_neighbors=10, bandwidth="median"):
 
     rows = np.repeat(np.arange(n_samples), n_neighbors)
     cols = indices.ravel()
-    with np.errstate(under="ignore"):
-        # (d / h_i) * (d / h_j) rather than d^2 / (h_i h_j): no overflow.
+    with np.errstate(under="ignore", over="ignore"):
+        # (d / h_i) * (d / h_j) rather than d^2 / (h_i h_j): no overflow
+        # unless h is tiny next to d, where the ratio may become inf and
+        # the weight exp(-inf) = 0, floored below.
         ratio = distances.ravel() / scale[rows] * (distances.ravel() / scale[cols])
         weights = np.exp(-0.5 * ratio)
     # Underflow to 0 would silently drop an edge from the sparse structure.

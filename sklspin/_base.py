@@ -30,6 +30,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from threadpoolctl import ThreadpoolController
 
 from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
 from ._gates import gate_values
@@ -149,6 +150,26 @@ def _warn_if_far_from_unit_scale(X, stacklevel):
             UserWarning,
             stacklevel=stacklevel,
         )
+
+
+_THREADPOOL_CONTROLLER = None
+
+
+def _one_blas_thread():
+    """Context in which BLAS uses a single thread.
+
+    Multi-threaded BLAS may split a matrix product's sums differently for
+    different thread counts (OpenBLAS does for some shapes), which changes
+    the last bits of the result; training amplifies them. Training and
+    prediction run their products in one BLAS thread, so that results do
+    not depend on the machine's thread settings; for the small networks of
+    tabular data this costs little (see the user guide). threadpoolctl is
+    a dependency of scikit-learn; its controller is created once.
+    """
+    global _THREADPOOL_CONTROLLER
+    if _THREADPOOL_CONTROLLER is None:
+        _THREADPOOL_CONTROLLER = ThreadpoolController()
+    return _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _normalised_sample_weight(sample_weight, X):
@@ -285,7 +306,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         gate_params = []
         for W, b in zip(self.gating_coefs_, self.gating_intercepts_):
             gate_params.extend([W, b])
-        mu = self._gate_means(gate_params, X)
+        with _one_blas_thread():
+            mu = self._gate_means(gate_params, X)
         return np.broadcast_to(gate_values(mu), X.shape)
 
     def _raw_output(self, X):
@@ -293,7 +315,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         for W, b in zip(self.coefs_, self.intercepts_):
             pred_params.extend([W, b])
         gates = self._gates_of(X)
-        return mlp_forward(pred_params, X * gates, self._prediction_activation())
+        with _one_blas_thread():
+            return mlp_forward(pred_params, X * gates, self._prediction_activation())
 
     # ------------------------------------------------------------------
     # Fitting
@@ -583,36 +606,37 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_train = X_train.shape[0]
         order = rng.permutation(n_train)
         epoch_loss = 0.0
-        for start in range(0, n_train, batch_size):
-            idx = order[start : start + batch_size]
-            X_batch = X_train[idx]
-            if sampler is not None:
-                neighbours, degree = sampler.sample(idx, rng)
-                X_neighbours = X_train[neighbours]
-                neighbour_weight = degree * data.neighbour_scale
-            else:
-                X_neighbours = neighbour_weight = None
-            batch = Batch(
-                X=X_batch,
-                y=y_train[idx],
-                sample_weight=w_train[idx],
-                noise=rng.standard_normal(X_batch.shape),
-                X_neighbours=X_neighbours,
-                neighbour_weight=neighbour_weight,
-            )
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loss, grads = loss_and_grad(params, batch, spec)
-                grad_total = sum(float(np.sum(g)) for g in grads)
-            if not (np.isfinite(loss) and np.isfinite(grad_total)):
-                raise TrainingDivergedError(
-                    f"Training diverged: the loss or its gradient became "
-                    f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
-                    "Standardise the inputs (e.g. with StandardScaler) "
-                    "and/or lower learning_rate_init (currently "
-                    f"{self.learning_rate_init})."
+        with _one_blas_thread():
+            for start in range(0, n_train, batch_size):
+                idx = order[start : start + batch_size]
+                X_batch = X_train[idx]
+                if sampler is not None:
+                    neighbours, degree = sampler.sample(idx, rng)
+                    X_neighbours = X_train[neighbours]
+                    neighbour_weight = degree * data.neighbour_scale
+                else:
+                    X_neighbours = neighbour_weight = None
+                batch = Batch(
+                    X=X_batch,
+                    y=y_train[idx],
+                    sample_weight=w_train[idx],
+                    noise=rng.standard_normal(X_batch.shape),
+                    X_neighbours=X_neighbours,
+                    neighbour_weight=neighbour_weight,
                 )
-            optimizer.update_params(params, grads)
-            epoch_loss += loss * idx.shape[0]
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    loss, grads = loss_and_grad(params, batch, spec)
+                    grad_total = sum(float(np.sum(g)) for g in grads)
+                if not (np.isfinite(loss) and np.isfinite(grad_total)):
+                    raise TrainingDivergedError(
+                        f"Training diverged: the loss or its gradient became "
+                        f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
+                        "Standardise the inputs (e.g. with StandardScaler) "
+                        "and/or lower learning_rate_init (currently "
+                        f"{self.learning_rate_init})."
+                    )
+                optimizer.update_params(params, grads)
+                epoch_loss += loss * idx.shape[0]
 
         self.n_iter_ += 1
         self.t_ += n_train
@@ -942,16 +966,33 @@ class RegressorTask:
         y2d = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_pass:
             self.n_outputs_ = y2d.shape[1]
-            mean = y2d.mean(axis=0)
-            scale = y2d.std(axis=0)
-            scale[scale <= np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1)] = 1.0
+            # Moments of y divided by a power of two near max|y|: exactly the
+            # moments of y (scaling by 2^k is exact in floating point), but
+            # the sum of squares cannot overflow (|y| > 1e154) or underflow
+            # (|y| < 1e-154).
+            power = np.ldexp(1.0, np.frexp(np.abs(y2d).max(axis=0))[1] - 1)
+            unit = y2d / power
+            mean = unit.mean(axis=0) * power
+            scale = unit.std(axis=0) * power
+            constant = (np.ptp(y2d, axis=0) == 0) | (
+                scale <= np.finfo(np.float64).eps * np.abs(mean)
+            )
+            scale[constant] = 1.0
             self._y_mean, self._y_scale = mean, scale
         elif y2d.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "
                 f"{self.n_outputs_}."
             )
-        return (y2d - self._y_mean) / self._y_scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            encoded = (y2d - self._y_mean) / self._y_scale
+        if not np.all(np.isfinite(encoded)):
+            raise ValueError(
+                "The target y overflows float64 once centred and scaled: its "
+                "values are too large (or, in partial_fit, too far from those "
+                "of the first batch). Rescale y, e.g. divide it by a constant."
+            )
+        return encoded
 
     def _task_loss_name(self):
         return "squared_error"

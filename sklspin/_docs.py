@@ -89,11 +89,17 @@ epsilon : float, default=1e-8
 
 warm_start : bool, default=False
     Reuse the parameters of the previous call to ``fit`` as initialisation.
+    As in scikit-learn's MLPs, only the parameters are reused: Adam starts
+    afresh and the random draws restart from ``random_state``, so two fits
+    of ``max_iter=k`` are not one fit of ``max_iter=2 * k``. Use
+    :meth:`partial_fit` to continue the optimizer too.
 
 random_state : int, RandomState instance or None, default=None
     Controls the weight initialisation, the mini-batch order, the gate
     noise, the neighbour sampling and the early-stopping split. Pass an int
-    for results that are identical from run to run.
+    for results that are identical from run to run, bit for bit (also
+    across ``clone`` and pickling, and whatever the number of BLAS
+    threads).
 
 verbose : bool, default=False
     Print one line per epoch (loss, validation score, seconds).

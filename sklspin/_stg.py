@@ -251,7 +251,10 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
 
     warm_start : bool, default=False
         Reuse the parameters of the previous call to ``fit`` as the
-        starting point instead of initialising them anew.
+        starting point instead of initialising them anew. As in
+        scikit-learn's MLPs, only the parameters are reused: Adam starts
+        afresh and the random draws restart from ``random_state``. Use
+        :meth:`partial_fit` to continue the optimizer too.
 
     random_state : int, RandomState instance or None, default=None
         Seed of every random draw of ``fit`` (initialisation, mini-batches,
@@ -466,7 +469,10 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
 
     warm_start : bool, default=False
         Reuse the parameters of the previous call to ``fit`` as the
-        starting point instead of initialising them anew.
+        starting point instead of initialising them anew. As in
+        scikit-learn's MLPs, only the parameters are reused: Adam starts
+        afresh and the random draws restart from ``random_state``. Use
+        :meth:`partial_fit` to continue the optimizer too.
 
     random_state : int, RandomState instance or None, default=None
         Seed of every random draw of ``fit`` (initialisation, mini-batches,
