@@ -1,34 +1,127 @@
 """Task losses, gate penalties and the full training objective.
 
-Everything here is written with ``autograd.numpy`` so that
-``autograd.value_and_grad`` differentiates it; per-sample quantities are
-combined as ``sum_i w_i * term_i / batch_size`` where the sample weights
-``w`` are normalised to mean one over the training set.
+Everything here is differentiated by ``autograd.value_and_grad``. To keep a
+training step close to hand-written backpropagation, each loss and penalty
+is a single autograd primitive with a hand-written vector-Jacobian product
+(:func:`autograd.extend.defvjp`): autograd's per-operation overhead (about
+10 us per traced operation) is paid once per term instead of once per
+elementary NumPy call, and no Python loop over samples or neighbours runs
+inside the traced function. ``tests/test_gradients.py`` checks every
+gradient against finite differences and ``tests/test_speed_guards.py``
+bounds the number of traced operations per objective evaluation.
+
+Per-sample quantities are combined as ``sum_i w_i * term_i / batch_size``
+where the sample weights ``w`` are normalised to mean one over the training
+set.
 """
 
 from collections import namedtuple
 
-import autograd.numpy as anp
-from autograd.scipy.special import logsumexp
+import numpy as np
+from autograd.extend import defvjp_argnums, primitive
+from autograd.tracer import getval
+from scipy.special import erf, expit, ndtr
+from scipy.special import logsumexp as _logsumexp
 
-from ._gates import gate_values, open_probability
-from ._networks import mlp_forward
+from ._gates import (
+    GATE_SHIFT,
+    GateState,
+    gated_input,
+    interior_mask,
+    unbroadcast,
+)
+from ._networks import keep_freed_memory_in_heap, mlp_forward
+
+_SQRT2 = np.sqrt(2.0)
+_SQRTPI = np.sqrt(np.pi)
 
 
+def _vjp_for(argnums, makers):
+    """Backward function of a primitive from one gradient maker per argument."""
+
+    def vjp(g):
+        return [makers[argnum](g) for argnum in argnums]
+
+    return vjp
+
+
+def _not_differentiable(name):
+    def maker(g):
+        raise NotImplementedError(f"no gradient with respect to {name}")
+
+    return maker
+
+
+# ----------------------------------------------------------------------------
+# Task losses: per-sample values, one primitive each
+# ----------------------------------------------------------------------------
+@primitive
 def binary_log_loss(logits, y):
     """Per-sample logistic loss for one logit per sample and labels in {0, 1}."""
     logits = logits[:, 0]
-    return anp.logaddexp(0.0, logits) - y * logits
+    return np.logaddexp(0.0, logits) - y * logits
 
 
+def _binary_log_loss_vjp(argnums, ans, args, kwargs):
+    logits, y = args
+    z = logits[:, 0]
+    return _vjp_for(
+        argnums,
+        {
+            0: lambda g: ((expit(z) - y) * g)[:, None],
+            1: lambda g: unbroadcast(-z * g, np.shape(y)),
+        },
+    )
+
+
+defvjp_argnums(binary_log_loss, _binary_log_loss_vjp)
+
+
+@primitive
 def multinomial_log_loss(logits, y_onehot):
     """Per-sample softmax cross-entropy, computed with a stable log-sum-exp."""
-    return logsumexp(logits, axis=1) - anp.sum(y_onehot * logits, axis=1)
+    return _logsumexp(logits, axis=1) - np.sum(y_onehot * logits, axis=1)
 
 
+def _multinomial_log_loss_vjp(argnums, ans, args, kwargs):
+    logits, y = args
+
+    def d_logits(g):
+        softmax = np.exp(logits - _logsumexp(logits, axis=1, keepdims=True))
+        return (softmax - y) * g[:, None]
+
+    return _vjp_for(
+        argnums,
+        {0: d_logits, 1: lambda g: unbroadcast(-logits * g[:, None], np.shape(y))},
+    )
+
+
+defvjp_argnums(multinomial_log_loss, _multinomial_log_loss_vjp)
+
+
+@primitive
 def half_squared_error(predictions, y):
     """Per-sample half squared error, averaged over outputs."""
-    return 0.5 * anp.mean((predictions - y) ** 2, axis=1)
+    return 0.5 * np.mean((predictions - y) ** 2, axis=1)
+
+
+def _half_squared_error_vjp(argnums, ans, args, kwargs):
+    predictions, y = args
+
+    def residual_grad(g):
+        residual = predictions - y
+        return residual * (g[:, None] / residual.shape[1])
+
+    return _vjp_for(
+        argnums,
+        {
+            0: lambda g: unbroadcast(residual_grad(g), np.shape(predictions)),
+            1: lambda g: unbroadcast(-residual_grad(g), np.shape(y)),
+        },
+    )
+
+
+defvjp_argnums(half_squared_error, _half_squared_error_vjp)
 
 
 TASK_LOSSES = {
@@ -38,14 +131,216 @@ TASK_LOSSES = {
 }
 
 
+# ----------------------------------------------------------------------------
+# Gate penalties
+# ----------------------------------------------------------------------------
+@primitive
 def expected_l0(mu, sigma):
-    """Expected number of open gates of each sample, ``sum_j P(z_ij > 0)``."""
-    return anp.sum(open_probability(mu, sigma), axis=1)
+    """Expected number of open gates of each sample, ``sum_j P(z_ij > 0)``.
+
+    ``P(z_ij > 0) = Phi((mu_ij + 0.5) / sigma)``, the same values as
+    :func:`~sklspin._gates.open_probability`, computed in place as one
+    primitive whose backward pass is the Gaussian density.
+    """
+    t = np.add(mu, GATE_SHIFT)
+    t = np.multiply(t, 1.0 / (sigma * _SQRT2), out=t)
+    t = erf(t, out=t)
+    t *= 0.5
+    t += 0.5
+    return np.sum(t, axis=-1)
 
 
+def _expected_l0_vjp(argnums, ans, args, kwargs):
+    mu, sigma = args
+
+    def density_times_g(g):
+        # d/dx Phi(x / sigma) = exp(-t^2) / (sigma sqrt(2 pi)), t = x / (sigma sqrt 2)
+        t = np.add(mu, GATE_SHIFT)
+        t *= 1.0 / (sigma * _SQRT2)
+        density = np.square(t)
+        np.negative(density, out=density)
+        np.exp(density, out=density)
+        density *= np.expand_dims(g, -1)
+        return t, density
+
+    def d_mu(g):
+        _, density = density_times_g(g)
+        density *= 1.0 / (sigma * _SQRT2 * _SQRTPI)
+        return unbroadcast(density, np.shape(mu))
+
+    def d_sigma(g):
+        t, density = density_times_g(g)
+        return unbroadcast(-np.sum(density * t) / (sigma * _SQRTPI), np.shape(sigma))
+
+    return _vjp_for(argnums, {0: d_mu, 1: d_sigma})
+
+
+defvjp_argnums(expected_l0, _expected_l0_vjp)
+
+
+@primitive
 def gate_disagreement(gates, neighbour_gates):
     """Squared Euclidean distance between the gate vectors of sample pairs."""
-    return anp.sum((gates - neighbour_gates) ** 2, axis=1)
+    return np.sum((gates - neighbour_gates) ** 2, axis=1)
+
+
+def _gate_disagreement_vjp(argnums, ans, args, kwargs):
+    gates, neighbour_gates = args
+
+    def twice_diff(g):
+        return (gates - neighbour_gates) * (2.0 * g[:, None])
+
+    return _vjp_for(
+        argnums,
+        {
+            0: lambda g: unbroadcast(twice_diff(g), np.shape(gates)),
+            1: lambda g: unbroadcast(-twice_diff(g), np.shape(neighbour_gates)),
+        },
+    )
+
+
+defvjp_argnums(gate_disagreement, _gate_disagreement_vjp)
+
+
+@primitive
+def gate_penalty(mu_all, state, l0_coef=None, similarity_coef=None):
+    """Both gate penalties of a batch, weighted and summed, as one primitive.
+
+    ``sum_i l0_coef_i * E[L0]_i + sum_i similarity_coef_i * ||z_i - z_n(i)||^2``
+    where ``E[L0]_i`` is :func:`expected_l0` of anchor ``i``, ``z`` are the
+    noise-free gates and ``n(i)`` is the neighbour stacked below the anchors
+    in ``mu_all`` (see :class:`~sklspin._gates.GateState`, which holds the
+    gate values shared with :func:`~sklspin._gates.gated_input`). A ``None``
+    coefficient switches its term off. The backward pass writes the whole
+    gradient of ``mu_all`` (anchors and neighbours) into one array.
+
+    Parameters
+    ----------
+    mu_all : ndarray of shape (n_rows, n_features)
+        Gate means, anchors first; traced.
+    state : GateState
+        The gate values of ``mu_all``.
+    l0_coef : ndarray of shape (n_anchors,) or None
+    similarity_coef : ndarray of shape (n_anchors,) or None
+
+    Returns
+    -------
+    penalty : float
+    """
+    if state.mu_all is not mu_all:
+        raise ValueError("state was not computed from these gate means")
+    total = 0.0
+    if l0_coef is not None:
+        # P(z > 0) = Phi((mu + 0.5) / sigma); ndtr is Phi.
+        scaled = _scaled_shift(state)
+        open_prob = ndtr(scaled, out=scaled)
+        total = total + np.dot(
+            unbroadcast(l0_coef, (state.n_anchor_rows,)), np.sum(open_prob, axis=1)
+        )
+    if similarity_coef is not None:
+        diff = _gate_difference(state)
+        total = total + np.dot(similarity_coef, np.einsum("ij,ij->i", diff, diff))
+    return total
+
+
+def _scaled_shift(state):
+    """``(mu + 0.5) / sigma`` of the anchors (a new array)."""
+    scaled = np.add(state.anchor_means, GATE_SHIFT, dtype=state.dtype)
+    scaled *= 1.0 / state.sigma
+    return scaled
+
+
+def _gate_difference(state):
+    """Noise-free gates of the anchors minus their neighbours' (a new array)."""
+    n, gates = state.n_anchors, state.gates
+    return np.subtract(gates[:n], gates[n:])
+
+
+def _gate_penalty_vjp(argnums, ans, args, kwargs):
+    names = ("mu_all", "state", "l0_coef", "similarity_coef")
+    values = dict(zip(names, args))
+    values.update(kwargs)
+    state = values["state"]
+    l0_coef = values.get("l0_coef")
+    similarity_coef = values.get("similarity_coef")
+
+    def d_mu_all(g):
+        k, n = state.n_anchor_rows, state.n_anchors
+        grad = state.new_gradient()
+        if similarity_coef is not None:
+            inside = interior_mask(state.gates)
+            step = _gate_difference(state)
+            step *= (2.0 * g * similarity_coef)[:, None]
+            np.multiply(step, inside[:n], out=grad[:n])
+            np.multiply(step, inside[n:], out=grad[n:])
+            np.negative(grad[n:], out=grad[n:])
+        else:
+            grad[:] = 0.0
+        if l0_coef is not None:
+            # d/dmu Phi((mu + 0.5) / sigma) = exp(-x^2 / 2) / (sigma sqrt(2 pi))
+            density = _scaled_shift(state)
+            np.square(density, out=density)
+            density *= -0.5
+            np.exp(density, out=density)
+            scale = unbroadcast(l0_coef, (k,)) * (
+                g / (state.sigma * np.sqrt(2.0 * np.pi))
+            )
+            density *= scale[:, None]
+            grad[:k] += density
+        return grad
+
+    def not_differentiable(g):
+        raise NotImplementedError("gate_penalty is differentiable in mu_all only")
+
+    return lambda g: [
+        d_mu_all(g) if argnum == 0 else not_differentiable(g) for argnum in argnums
+    ]
+
+
+defvjp_argnums(gate_penalty, _gate_penalty_vjp)
+
+
+# ----------------------------------------------------------------------------
+# Reductions
+# ----------------------------------------------------------------------------
+@primitive
+def sum_of_squares(*arrays):
+    """``sum_k ||A_k||^2`` over any number of arrays, as one primitive."""
+    return sum(float(np.vdot(a, a)) for a in arrays)
+
+
+def _sum_of_squares_vjp(argnums, ans, args, kwargs):
+    return lambda g: [(2.0 * g) * args[argnum] for argnum in argnums]
+
+
+defvjp_argnums(sum_of_squares, _sum_of_squares_vjp)
+
+
+@primitive
+def weighted_sum(*coefficients_and_terms):
+    """``sum_k sum(c_k * t_k)`` for arguments ``c_0, t_0, c_1, t_1, ...``.
+
+    Combines the per-sample terms of the objective (each with its own
+    per-sample coefficient) and scalar penalties in one primitive.
+    """
+    total = 0.0
+    for c, t in zip(coefficients_and_terms[0::2], coefficients_and_terms[1::2]):
+        if np.ndim(c) == 1 and np.shape(c) == np.shape(t):
+            total = total + np.dot(c, t)
+        else:
+            total = total + np.sum(np.multiply(c, t))
+    return total
+
+
+def _weighted_sum_vjp(argnums, ans, args, kwargs):
+    def grad_of(argnum, g):
+        other = args[argnum + 1] if argnum % 2 == 0 else args[argnum - 1]
+        return unbroadcast(np.multiply(g, other), np.shape(args[argnum]))
+
+    return lambda g: [grad_of(argnum, g) for argnum in argnums]
+
+
+defvjp_argnums(weighted_sum, _weighted_sum_vjp)
 
 
 ObjectiveSpec = namedtuple(
@@ -86,36 +381,59 @@ def objective(params, batch, spec):
     gates the model will actually use rather than of the injected noise.
     The neighbours go through the gating network in the same call as the
     anchors, so they cost one matrix product per layer, not two.
+
+    The traced graph is small and independent of the batch size: one node
+    per parameter array (taken out of the traced list once), one per layer
+    (:func:`~sklspin._networks.dense`), one per loss or penalty term and one
+    for their weighted sum.
     """
+    keep_freed_memory_in_heap()
+    # Take every array out of the (possibly traced) list exactly once.
+    params = [params[i] for i in range(len(params))]
     gate_params = params[: spec.n_gate_params]
     pred_params = params[spec.n_gate_params :]
     batch_size = batch.X.shape[0]
-    weight = batch.sample_weight
+    weight = np.asarray(batch.sample_weight, dtype=np.float64) / batch_size
 
     use_similarity = spec.similarity_weight > 0 and batch.X_neighbours is not None
     if use_similarity:
-        mu_all = spec.gate_means(
-            gate_params, anp.concatenate([batch.X, batch.X_neighbours], axis=0)
-        )
-        mu = mu_all[:batch_size]
-        mu_neighbours = mu_all[batch_size:]
+        X_all = _stacked(batch.X, batch.X_neighbours)
     else:
-        mu = spec.gate_means(gate_params, batch.X)
+        X_all = batch.X
+    mu_all = spec.gate_means(gate_params, X_all)
+    state = GateState(getval(mu_all), batch_size, spec.sigma, batch.noise)
 
-    gates = gate_values(mu, spec.sigma, batch.noise)
-    outputs = mlp_forward(pred_params, batch.X * gates, spec.activation)
-    per_sample = TASK_LOSSES[spec.task_loss](outputs, batch.y)
+    outputs = mlp_forward(
+        pred_params, gated_input(batch.X, mu_all, state), spec.activation
+    )
+    terms = [weight, TASK_LOSSES[spec.task_loss](outputs, batch.y)]
 
-    if spec.sparsity_weight > 0:
-        per_sample = per_sample + spec.sparsity_weight * expected_l0(mu, spec.sigma)
-    if use_similarity:
-        disagreement = gate_disagreement(gate_values(mu), gate_values(mu_neighbours))
-        per_sample = per_sample + (
-            spec.similarity_weight * batch.neighbour_weight * disagreement
-        )
-    total = anp.sum(weight * per_sample) / batch_size
-
+    l0_coef = spec.sparsity_weight * weight if spec.sparsity_weight > 0 else None
+    similarity_coef = (
+        spec.similarity_weight * batch.neighbour_weight * weight
+        if use_similarity
+        else None
+    )
+    if l0_coef is not None or similarity_coef is not None:
+        terms += [1.0, gate_penalty(mu_all, state, l0_coef, similarity_coef)]
     if spec.l2_weight > 0:
-        weights = params[0 : spec.n_gate_params : 2] + params[spec.n_gate_params :: 2]
-        total = total + 0.5 * spec.l2_weight * sum(anp.sum(W**2) for W in weights)
-    return total
+        weights = gate_params[0::2] + pred_params[0::2]
+        terms += [0.5 * spec.l2_weight, sum_of_squares(*weights)]
+    return weighted_sum(*terms)
+
+
+def _stacked(X, X_neighbours):
+    """``X`` on top of ``X_neighbours``, without a copy if they already are."""
+    base = X.base
+    if (
+        base is not None
+        and base is X_neighbours.base
+        and base.ndim == 2
+        and base.flags.c_contiguous
+        and base.shape[0] == X.shape[0] + X_neighbours.shape[0]
+        and X.shape[1:] == base.shape[1:]
+        and X.ctypes.data == base.ctypes.data
+        and X_neighbours.ctypes.data == base.ctypes.data + X.nbytes
+    ):
+        return base
+    return np.concatenate([X, X_neighbours], axis=0)
