@@ -218,7 +218,7 @@ def test_regressor_fit_on_hostile_data(estimator, data):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-@settings(max_examples=100, **PROPERTY_SETTINGS)
+@settings(max_examples=200, **PROPERTY_SETTINGS)
 @given(data=st.data())
 def test_fit_on_hostile_data_more_examples(estimator, data):
     strategy = classification_data() if is_classifier(estimator) else regression_data()
@@ -227,7 +227,7 @@ def test_fit_on_hostile_data_more_examples(estimator, data):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("estimator", [ESTIMATORS[0], ESTIMATORS[4]], ids=IDS[::4])
-@settings(max_examples=50, **PROPERTY_SETTINGS)
+@settings(max_examples=100, **PROPERTY_SETTINGS)
 @given(data=st.data())
 def test_partial_fit_stream_of_hostile_batches(estimator, data):
     """Batches of any size (down to one sample) keep the model finite."""
