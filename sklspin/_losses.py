@@ -18,8 +18,9 @@ set.
 from collections import namedtuple
 
 import numpy as np
+from autograd.core import vspace
 from autograd.extend import defvjp_argnums, primitive
-from autograd.tracer import getval
+from autograd.tracer import getval, isbox
 from scipy.special import erf, expit, ndtr
 from scipy.special import logsumexp as _logsumexp
 
@@ -30,7 +31,7 @@ from ._gates import (
     interior_mask,
     unbroadcast,
 )
-from ._networks import keep_freed_memory_in_heap, mlp_forward
+from ._networks import ParamSlice, keep_freed_memory_in_heap, list_gradient, mlp_forward
 
 _SQRT2 = np.sqrt(2.0)
 _SQRTPI = np.sqrt(np.pi)
@@ -317,6 +318,30 @@ defvjp_argnums(sum_of_squares, _sum_of_squares_vjp)
 
 
 @primitive
+def sum_of_squares_in_list(params, indices, vspace):
+    """:func:`sum_of_squares` of ``params[i]`` for ``i in indices``.
+
+    ``params`` is the traced parameter list itself (see
+    :class:`~sklspin._networks.ParamSlice`).
+    """
+    return sum_of_squares.fun(*(params[i] for i in indices))
+
+
+def _sum_of_squares_in_list_vjp(argnums, ans, args, kwargs):
+    params, indices, vs = args
+
+    def vjp(g):
+        if argnums != (0,) and list(argnums) != [0]:
+            raise NotImplementedError("sum_of_squares_in_list: gradient in params only")
+        return [list_gradient(vs, {i: (2.0 * g) * params[i] for i in indices})]
+
+    return vjp
+
+
+defvjp_argnums(sum_of_squares_in_list, _sum_of_squares_in_list_vjp)
+
+
+@primitive
 def weighted_sum(*coefficients_and_terms):
     """``sum_k sum(c_k * t_k)`` for arguments ``c_0, t_0, c_1, t_1, ...``.
 
@@ -388,10 +413,16 @@ def objective(params, batch, spec):
     for their weighted sum.
     """
     keep_freed_memory_in_heap()
-    # Take every array out of the (possibly traced) list exactly once.
-    params = [params[i] for i in range(len(params))]
-    gate_params = params[: spec.n_gate_params]
-    pred_params = params[spec.n_gate_params :]
+    n_params, n_gate = len(params), spec.n_gate_params
+    if isbox(params) and isinstance(getval(params), list):
+        # Read the arrays inside the primitives that use them (ParamSlice):
+        # no array is taken out of the traced list.
+        list_space = vspace(getval(params))
+        gate_params = ParamSlice(params, 0, n_gate, list_space)
+        pred_params = ParamSlice(params, n_gate, n_params, list_space)
+    else:
+        params = [params[i] for i in range(n_params)]
+        gate_params, pred_params = params[:n_gate], params[n_gate:]
     batch_size = batch.X.shape[0]
     weight = np.asarray(batch.sample_weight, dtype=np.float64) / batch_size
 
@@ -417,9 +448,20 @@ def objective(params, batch, spec):
     if l0_coef is not None or similarity_coef is not None:
         terms += [1.0, gate_penalty(mu_all, state, l0_coef, similarity_coef)]
     if spec.l2_weight > 0:
-        weights = gate_params[0::2] + pred_params[0::2]
-        terms += [0.5 * spec.l2_weight, sum_of_squares(*weights)]
+        if isinstance(gate_params, ParamSlice):
+            squares = sum_of_squares_in_list(
+                gate_params.params, _weight_indices(spec, n_params), list_space
+            )
+        else:
+            squares = sum_of_squares(*(gate_params[0::2] + pred_params[0::2]))
+        terms += [0.5 * spec.l2_weight, squares]
     return weighted_sum(*terms)
+
+
+def _weight_indices(spec, n_params):
+    """Positions of the weight matrices (not biases) in the parameter list."""
+    n_gate = spec.n_gate_params
+    return (*range(0, n_gate, 2), *range(n_gate, n_params, 2))
 
 
 def _stacked(X, X_neighbours):

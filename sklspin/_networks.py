@@ -7,7 +7,7 @@ can treat every network the same way.
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.extend import defvjp_argnums, primitive
+from autograd.extend import SparseObject, defvjp_argnums, primitive
 from autograd.scipy.special import expit
 from scipy.special import expit as _expit
 
@@ -137,6 +137,10 @@ def dense(X, W, b, activation="identity"):
     -------
     out : ndarray of shape (n_samples, n_out)
     """
+    return _dense_value(X, W, b, activation)
+
+
+def _dense_value(X, W, b, activation):
     out = np.dot(X, W)
     out += b
     return _activate_inplace(out, activation)
@@ -173,19 +177,120 @@ def _dense_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(dense, _dense_vjp)
 
 
+class ParamSlice:
+    """The arrays ``params[start:stop]`` of a traced parameter list, left in it.
+
+    ``value_and_grad`` over a list of arrays traces the list as one object;
+    taking an array out of it is a traced operation whose backward pass
+    builds a vector space of the whole list (one per array taken: 8 per
+    LSPIN step) and scatters into it. :func:`mlp_forward` and the objective
+    recognise this view and read the arrays inside single primitives
+    (:func:`dense_in_list`, :func:`~sklspin._losses.sum_of_squares_in_list`)
+    whose gradients are added straight into the list's gradient. Indexing
+    the view (``view[i]``, ``len(view)``) still works for any other code and
+    then takes the array out of the list the usual way.
+
+    Parameters
+    ----------
+    params : autograd SequenceBox
+        The traced parameter list.
+    start, stop : int
+        The slice of it that this view shows.
+    vspace : autograd vector space
+        ``vspace`` of the list's value, computed once per trace.
+    """
+
+    def __init__(self, params, start, stop, vspace):
+        self.params = params
+        self.start = start
+        self.stop = stop
+        self.vspace = vspace
+
+    def __len__(self):
+        return self.stop - self.start
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if not -len(self) <= index < len(self):
+            raise IndexError("parameter index out of range")
+        return self.params[self.start + index % len(self)]
+
+
+@primitive
+def dense_in_list(X, params, index, activation, vspace):
+    """:func:`dense` with ``W, b = params[index], params[index + 1]``.
+
+    ``params`` is the traced parameter list itself (see :class:`ParamSlice`);
+    the gradients of ``W`` and ``b`` are added into the list's gradient in
+    place.
+    """
+    return _dense_value(X, params[index], params[index + 1], activation)
+
+
+def _dense_in_list_vjp(argnums, ans, args, kwargs):
+    X, params, index, activation, vs = args
+    W = params[index]
+
+    def vjp(g):
+        g_pre = _activation_backward(activation, ans, g)
+        grads = []
+        for argnum in argnums:
+            if argnum == 0:
+                grads.append(np.dot(g_pre, W.T))
+            elif argnum == 1:
+                grads.append(
+                    list_gradient(
+                        vs,
+                        {
+                            index: np.dot(_rows(X).T, _rows(g_pre)),
+                            index + 1: _rows(g_pre).sum(axis=0),
+                        },
+                    )
+                )
+            else:
+                raise NotImplementedError("dense_in_list: no gradient for argument")
+        return grads
+
+    return vjp
+
+
+defvjp_argnums(dense_in_list, _dense_in_list_vjp)
+
+
+def list_gradient(vs, parts):
+    """A gradient of a parameter list that is non-zero only at ``parts``' keys.
+
+    Returned as an autograd ``SparseObject``: autograd adds it in place into
+    the list's accumulated gradient instead of building a full list.
+    """
+
+    def add_into(total):
+        for position, value in parts.items():
+            total[position] += value
+        return total
+
+    return SparseObject(vs, add_into)
+
+
 def mlp_forward(params, X, activation="relu", output_activation="identity"):
     """Forward pass of :func:`init_mlp`'s network (NumPy or autograd arrays).
 
     Every layer is one :func:`dense` primitive, so a network with ``L``
     layers adds ``L`` nodes to autograd's graph (plus one per array taken
-    out of a traced parameter list; pass a plain list of arrays to avoid
-    those).
+    out of a traced parameter list, unless ``params`` is a
+    :class:`ParamSlice`).
     """
     n_layers = len(params) // 2
     out = X
     for layer in range(n_layers):
         act = activation if layer < n_layers - 1 else output_activation
-        out = dense(out, params[2 * layer], params[2 * layer + 1], act)
+        if isinstance(params, ParamSlice):
+            out = dense_in_list(
+                out, params.params, params.start + 2 * layer, act, params.vspace
+            )
+        else:
+            out = dense(out, params[2 * layer], params[2 * layer + 1], act)
     return out
 
 
