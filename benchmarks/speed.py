@@ -666,6 +666,13 @@ def main(argv=None):
         f"numpy {np.__version__}, {os.cpu_count()} CPUs "
         f"(load average at start {os.getloadavg()[0]:.1f})."
     )
+    if stg_modules is not None:
+        stg_version = getattr(stg_modules[0], "__version__", None)
+        if stg_version is None:
+            from importlib.metadata import version
+
+            stg_version = version("stg")
+        emit(f"torch {stg_modules[1].__version__}, stg {stg_version}.")
     emit(
         f"Steps timed per measurement: {config['steps']}, alternating "
         f"repetitions: {config['repeats']} (median reported). CPU time, one "
@@ -809,6 +816,16 @@ def main(argv=None):
             f"| {d} | {fmt(median(ratios_a))} | {target_a} | {fmt(median(ratios_b))} "
             f"| <= 1.2 | {fmt(floor_a)}, {fmt(floor_b)} |"
         )
+    emit()
+    emit(
+        "The FLOP floor counts the matrix products only: LSPIN's gating network "
+        "runs forward and backward on the anchors and on their sampled "
+        "neighbours (two rows per sample), and the prediction network also "
+        "needs its input gradient (it feeds the gates), while the MLP of equal "
+        "size runs one forward and one weight-gradient product per layer. "
+        "No implementation of this objective with exact gradients can go "
+        "below it; section B shows where the rest of a step goes."
+    )
     emit()
 
     if "before" in packages:
