@@ -41,7 +41,8 @@ from ._optim import AdamOptimizer
 # Last-layer weight scale of the gating network: initial gates barely depend
 # on x, so every sample starts from the same gates.
 _GATING_OUTPUT_SCALE = 0.01
-# Gate means live in (MU_LOW, MU_HIGH) = (-1, 1). At either end the training
+# Gate means live in (MU_LOW, MU_HIGH) = (-1, 1), the range of the gating
+# network's tanh output. At either end the training
 # noise still moves the gate across the boundary with probability
 # Phi(-0.5 / sigma) (16 % for sigma=0.5), so the sparsity and task gradients
 # never vanish and a gate can still change its mind; a wider range lets gates
@@ -63,12 +64,11 @@ _CHUNK_ROWS = 65536
 def lspin_gate_means(gate_params, X):
     """Gate means of the LSPIN gating network.
 
-    tanh hidden layers and a tanh output rescaled to ``(MU_LOW, MU_HIGH)``:
-    the output can go below -0.5 (closed gate) but not so far that the gate
-    can never reopen.
+    tanh hidden layers and a tanh output, so ``mu`` lies in
+    ``(MU_LOW, MU_HIGH) = (-1, 1)``: it can go below -0.5 (closed gate) but
+    not so far that the gate can never reopen.
     """
-    squashed = mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
-    return (MU_HIGH + MU_LOW) / 2 + (MU_HIGH - MU_LOW) / 2 * squashed
+    return mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
 
 
 def gating_rate_multipliers(gate_params):
@@ -94,8 +94,7 @@ def gating_rate_multipliers(gate_params):
 
 def initial_gate_bias():
     """Output bias of the gating network that gives ``mu = _INITIAL_MU``."""
-    half_range = (MU_HIGH - MU_LOW) / 2
-    return float(np.arctanh((_INITIAL_MU - (MU_HIGH + MU_LOW) / 2) / half_range))
+    return float(np.arctanh(_INITIAL_MU))
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
@@ -609,12 +608,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         with _one_blas_thread():
             for start in range(0, n_train, batch_size):
                 idx = order[start : start + batch_size]
-                X_batch = X_train[idx]
                 if sampler is not None:
                     neighbours, degree = sampler.sample(idx, rng)
-                    X_neighbours = X_train[neighbours]
+                    # One gather for anchors and neighbours: the objective
+                    # recognises the two halves of one array and feeds it to
+                    # the gating network without another copy.
+                    both = X_train[np.concatenate([idx, neighbours])]
+                    X_batch, X_neighbours = both[: idx.shape[0]], both[idx.shape[0] :]
                     neighbour_weight = degree * data.neighbour_scale
                 else:
+                    X_batch = X_train[idx]
                     X_neighbours = neighbour_weight = None
                 batch = Batch(
                     X=X_batch,

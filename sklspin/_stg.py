@@ -18,7 +18,7 @@ gates.
 import inspect
 
 import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -127,28 +127,6 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
 
     def _similarity_weight(self):
         return 0.0
-
-    # -- fitting ---------------------------------------------------------------
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the global gates and the prediction network to ``X``, ``y``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; standardise it first (the gates multiply the raw
-            feature values, so a closed gate means "feature at zero").
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values (class labels for classifiers).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; ``None`` weighs every sample equally.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, y, sample_weight)
 
     def _after_training(self):
         # Run by BaseLSPIN at the end of fit and partial_fit. The base class
