@@ -519,6 +519,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         similarity_weight = self._similarity_weight()
         sampler = None
         neighbour_scale = 0.0
+        has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
             self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
             affinity = knn_gaussian_affinity(
@@ -530,7 +531,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             mean_degree = sampler.degree.mean()
             neighbour_scale = 1.0 / mean_degree if mean_degree > 0 else 0.0
             del affinity
-        else:
+        elif has_affinity:
             self.n_neighbors_ = 0
 
         batch_size = self._effective_batch_size(n_train)

@@ -129,10 +129,7 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         return 0.0
 
     def _after_training(self):
-        # Run by BaseLSPIN at the end of fit and partial_fit. The base class
-        # records the neighbourhood size of the similarity penalty; global
-        # gates have none.
-        self.__dict__.pop("n_neighbors_", None)
+        # Run by BaseLSPIN at the end of fit and partial_fit.
         mu = global_gate_means(self._params()[:2], np.empty((1, 0)))
         self.gates_ = np.array(gate_values(mu)[0])
 
