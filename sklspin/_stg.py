@@ -168,8 +168,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
         log-loss. A feature is worth its gate only if it lowers the average
         task loss by more than about ``sparsity_weight``: raise it for
-        sparser selections. The default is LSPIN's; with it, and all other
-        parameters at their defaults, STG selects exactly the two moon
+        sparser selections. With the default, and all other parameters
+        at their defaults, STG selects exactly the two moon
         features among eight noise features (800 training samples), and
         exactly the union {x1, x2, x3, x4, x21} of the informative features
         of :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
@@ -385,8 +385,8 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
         squared error of the standardised targets. A feature is worth its
         gate only if it lowers the average task loss by more than about
-        ``sparsity_weight``: raise it for sparser selections. The default is
-        LSPIN's; with it, and all other parameters at their defaults, STG
+        ``sparsity_weight``: raise it for sparser selections. With the
+        default, and all other parameters at their defaults, STG
         selects exactly the two moon features among eight noise features
         (800 training samples), and exactly the union {x1, x2, x3, x4, x21}
         of the informative features of
