@@ -3,6 +3,10 @@
 import numpy as np
 import pytest
 
+from sklspin._base import lspin_gate_means
+from sklspin._losses import Batch, ObjectiveSpec
+from sklspin._networks import init_mlp
+
 _DEFAULT_PRINT_OPTIONS = np.get_printoptions()
 
 
@@ -13,3 +17,51 @@ def _restore_numpy_print_options():
     arrays printed with the defaults."""
     with np.printoptions(**_DEFAULT_PRINT_OPTIONS):
         yield
+
+
+def _objective_problem(
+    n=12,
+    d=4,
+    task="binary_log_loss",
+    n_outputs=1,
+    similarity=True,
+    activation="tanh",
+    seed=0,
+):
+    """``(params, batch, spec)`` of a small LSPIN objective, with non-unit
+    sample and neighbour weights and penalties large enough to matter."""
+    rng = np.random.RandomState(seed)
+    gate_params = init_mlp((d, 5, d), rng, activation="tanh", output_scale=1.0)
+    pred_params = init_mlp((d, 3, n_outputs), rng)
+    if task == "binary_log_loss":
+        y = rng.randint(0, 2, n).astype(float)
+    elif task == "multinomial_log_loss":
+        y = np.eye(n_outputs)[rng.randint(0, n_outputs, n)]
+    else:
+        y = rng.normal(size=(n, n_outputs))
+    batch = Batch(
+        X=rng.normal(size=(n, d)),
+        y=y,
+        sample_weight=rng.uniform(0.5, 1.5, n),
+        noise=rng.normal(size=(n, d)),
+        X_neighbours=rng.normal(size=(n, d)) if similarity else None,
+        neighbour_weight=rng.uniform(0.5, 1.5, n) if similarity else None,
+    )
+    spec = ObjectiveSpec(
+        n_gate_params=len(gate_params),
+        gate_means=lspin_gate_means,
+        activation=activation,
+        task_loss=task,
+        sigma=0.5,
+        sparsity_weight=0.3,
+        similarity_weight=0.7 if similarity else 0.0,
+        l2_weight=0.01,
+    )
+    return gate_params + pred_params, batch, spec
+
+
+@pytest.fixture
+def objective_problem():
+    """Factory of small objective inputs, shared by the gradient checks and
+    the traced-operation counts."""
+    return _objective_problem

@@ -21,46 +21,13 @@ from autograd.core import VJPNode
 from autograd.tracer import toposort, trace
 
 from sklspin import LLSPINClassifier, LSPINClassifier, LSPINRegressor
-from sklspin._base import lspin_gate_means
 from sklspin._losses import Batch, ObjectiveSpec, objective
 from sklspin._networks import init_mlp, keep_freed_memory_in_heap
 from sklspin._stg import global_gate_means
 
-# 4 layers + gated input + task loss + gate penalty + L2 + weighted sum = 9,
-# plus the 2 operations of the gate-mean rescaling in _base.lspin_gate_means.
+# 4 layers + gated input + task loss + gate penalty + L2 + weighted sum = 9.
 # The objective recorded 76 primitives before issue 7.
-MAX_TRACED_PRIMITIVES = 12
-
-
-def _lspin_problem(n, d, task="binary_log_loss", n_outputs=1, similarity=True):
-    rng = np.random.RandomState(0)
-    gate_params = init_mlp((d, 7, d), rng, activation="tanh", output_scale=0.1)
-    pred_params = init_mlp((d, 5, n_outputs), rng)
-    if task == "binary_log_loss":
-        y = rng.randint(0, 2, n).astype(float)
-    elif task == "multinomial_log_loss":
-        y = np.eye(n_outputs)[rng.randint(0, n_outputs, n)]
-    else:
-        y = rng.normal(size=(n, n_outputs))
-    batch = Batch(
-        X=rng.normal(size=(n, d)),
-        y=y,
-        sample_weight=np.ones(n),
-        noise=rng.normal(size=(n, d)),
-        X_neighbours=rng.normal(size=(n, d)) if similarity else None,
-        neighbour_weight=np.ones(n) if similarity else None,
-    )
-    spec = ObjectiveSpec(
-        n_gate_params=len(gate_params),
-        gate_means=lspin_gate_means,
-        activation="relu",
-        task_loss=task,
-        sigma=0.5,
-        sparsity_weight=0.05,
-        similarity_weight=0.1 if similarity else 0.0,
-        l2_weight=1e-4,
-    )
-    return gate_params + pred_params, batch, spec
+MAX_TRACED_PRIMITIVES = 9
 
 
 def _count(params, batch, spec):
@@ -73,16 +40,20 @@ def _count(params, batch, spec):
     [("binary_log_loss", 1), ("multinomial_log_loss", 3), ("squared_error", 2)],
 )
 @pytest.mark.parametrize("similarity", [False, True])
-def test_traced_primitives_per_objective_are_few(task, n_outputs, similarity):
-    params, batch, spec = _lspin_problem(16, 5, task, n_outputs, similarity)
+def test_traced_primitives_per_objective_are_few(
+    task, n_outputs, similarity, objective_problem
+):
+    params, batch, spec = objective_problem(
+        16, 5, task, n_outputs, similarity, activation="relu"
+    )
     assert _count(params, batch, spec) <= MAX_TRACED_PRIMITIVES
 
 
 @pytest.mark.parametrize("n, d", [(4, 3), (64, 3), (4, 40), (257, 40)])
-def test_traced_primitives_do_not_grow_with_batch_or_features(n, d):
+def test_traced_primitives_do_not_grow_with_batch_or_features(n, d, objective_problem):
     # No Python loop over samples, features or neighbours in the traced code.
-    params, batch, spec = _lspin_problem(n, d)
-    reference = _count(*_lspin_problem(8, 5))
+    params, batch, spec = objective_problem(n, d, activation="relu")
+    reference = _count(*objective_problem(8, 5, activation="relu"))
     assert _count(params, batch, spec) == reference
 
 
@@ -104,7 +75,7 @@ def test_traced_primitives_with_global_gates():
     assert _count(params, batch, spec) <= MAX_TRACED_PRIMITIVES
 
 
-def test_parameter_list_is_not_unpacked_in_the_trace(monkeypatch):
+def test_parameter_list_is_not_unpacked_in_the_trace(monkeypatch, objective_problem):
     # Taking an array out of the traced parameter list costs a node and, in
     # the backward pass, a vector space of the whole list: the objective
     # reads the arrays inside its primitives instead.
@@ -116,7 +87,7 @@ def test_parameter_list_is_not_unpacked_in_the_trace(monkeypatch):
         original(self, value, fun, args, kwargs, parent_argnums, parents)
 
     monkeypatch.setattr(VJPNode, "__init__", recording_init)
-    params, batch, spec = _lspin_problem(16, 5)
+    params, batch, spec = objective_problem(16, 5, activation="relu")
     grads = grad(objective)(params, batch, spec)
     assert "container_take" not in names
     assert names.count("dense_in_list") == 4
