@@ -5,6 +5,10 @@ Run from the repository root::
     python benchmarks/scale.py                      # full run, n up to 1e6 (~15 min)
     python benchmarks/scale.py --quick              # n up to 3e3, seconds
     python benchmarks/scale.py --max-n 100000 --out results.md
+    python benchmarks/scale.py --parts A            # the affinity build only
+
+For timings, limit BLAS to one thread (``OPENBLAS_NUM_THREADS=1``), as the
+reported results do.
 
 Every measurement runs in a fresh subprocess, so that its peak resident set
 size (``ru_maxrss``) is its own; the subprocess creates ``X`` itself
@@ -12,21 +16,31 @@ size (``ru_maxrss``) is its own; the subprocess creates ``X`` itself
 ``n = 1e3 ... 1e6`` and ``d = 20`` and ``100`` features; ``y`` is the sign
 of ``x0 * x1`` (the task does not matter for time or memory). Parts:
 
-A. **Affinity** - :func:`sklspin._affinity.knn_gaussian_affinity` (exact
-   k-nearest neighbours with :class:`scipy.spatial.cKDTree`, ``k = 10``,
-   ``workers=-1``) on i.i.d. Gaussian ``X``: build time and the bytes of the
-   sparse matrix. Sizes whose predicted time (extrapolated from the measured
-   exponent) exceeds ``--budget`` seconds are not run; the table shows the
-   prediction instead.
+A. **Affinity** - :func:`sklspin._affinity.knn_gaussian_affinity` with
+   its defaults (``k = 10``, ``algorithm="auto"``: the exact kd-tree search
+   up to 5,000 rows, the approximate random-projection forest above) on
+   i.i.d. Gaussian ``X``: build time, the bytes of the sparse matrix and,
+   for the approximate search, its recall (the fraction of the true 10
+   nearest neighbours found) and distance ratio (found / true distance of
+   the j-th neighbour, averaged) on 1,000 random rows, against a brute-force
+   search (not timed). i.i.d. Gaussian data filling 20 or 100 dimensions is
+   the hardest case for any tree: the lowest recall. Sizes whose predicted
+   time (extrapolated from the measured exponent) exceeds ``--budget``
+   seconds are not run; the table shows the prediction instead.
 B. **fit, one epoch** - ``LSPINClassifier(max_iter=1, similarity_weight=0)``
    (default networks): the cost of an epoch without the affinity.
 C. **partial_fit stream** - one pass of ``partial_fit`` over ``X`` in
    chunks of ``--chunk`` rows with the default similarity penalty, whose
    affinity is built within each chunk: the out-of-core path.
 D. **fit with the affinity at the largest n** - ``LSPINClassifier(max_iter=1)``
-   at ``d = 100`` on ``X`` of low intrinsic dimension (two latent Gaussian
-   factors mapped linearly to 100 features), where the kd-tree search is
-   fast enough to finish: the peak memory of a complete ``fit``.
+   at ``d = 100`` on the i.i.d. Gaussian ``X`` of part B: the time and peak
+   memory of a complete ``fit``, affinity included.
+R. **Recall of the approximate search** at ``n = 20,000`` (where the exact
+   search is affordable for every row): :func:`approximate_nearest_neighbors`
+   against a brute-force search, on i.i.d. Gaussian ``X`` and on a mixture of
+   20 Gaussian clusters (centres drawn with standard deviation 3 per
+   feature, cluster standard deviations between 0.5 and 1.5), ``d = 20`` and
+   ``100``; every row is a query.
 
 The exponents are least-squares slopes of log(time) or log(bytes) against
 log(n) over the measured sizes ``n >= 1e4`` (all sizes when fewer than two
@@ -51,6 +65,10 @@ DIMENSIONS = (20, 100)
 DECADES = (1_000, 10_000, 100_000, 1_000_000)
 HALF_DECADES = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
 N_NEIGHBORS = 10
+PARTS = "ABCDR"
+RECALL_QUERIES = 1_000  # rows whose neighbours are checked in part A
+RECALL_N = 20_000  # part R
+KINDS = ("gaussian", "mixture")
 
 
 # ---------------------------------------------------------------------------
@@ -66,34 +84,101 @@ def _make_X(n, d, kind, seed=0):
     rng = np.random.RandomState(seed)
     if kind == "gaussian":
         return rng.standard_normal((n, d))
-    # Low intrinsic dimension: two latent factors, mapped linearly, with
-    # unit-variance columns (scaled through the map: no temporary copy of X).
-    latent = rng.standard_normal((n, 2))
-    mapping = rng.standard_normal((2, d))
-    mapping /= np.sqrt((mapping**2).sum(axis=0))
-    return latent @ mapping
+    if kind == "mixture":
+        centres = 3.0 * rng.standard_normal((20, d))
+        spread = rng.uniform(0.5, 1.5, size=20)
+        cluster = rng.randint(20, size=n)
+        return centres[cluster] + spread[cluster, None] * rng.standard_normal((n, d))
+    raise ValueError(f"unknown kind of data {kind!r}")
+
+
+def _true_neighbors(X, queries, k):
+    """Exact ``k`` nearest neighbours (not the row itself) of the rows ``queries``.
+
+    Brute force in blocks of rows and columns (float64 BLAS); the distances
+    of the neighbours found are then computed exactly from differences.
+    """
+    n = X.shape[0]
+    norms = np.einsum("ij,ij->i", X, X)
+    indices = np.empty((queries.size, k), dtype=np.intp)
+    for begin in range(0, queries.size, 1_000):
+        rows = queries[begin : begin + 1_000]
+        best = np.empty((rows.size, 0), dtype=np.intp)
+        best_keys = np.empty((rows.size, 0))
+        for start in range(0, n, 16_384):
+            stop = min(n, start + 16_384)
+            # ||x_j||^2 - 2 x_i.x_j ranks row i's neighbours.
+            keys = norms[None, start:stop] - 2.0 * (X[rows] @ X[start:stop].T)
+            own = (rows >= start) & (rows < stop)
+            keys[np.flatnonzero(own), rows[own] - start] = np.inf
+            top = np.argpartition(keys, k - 1, axis=1)[:, :k]
+            best = np.concatenate([best, top + start], axis=1)
+            best_keys = np.concatenate(
+                [best_keys, np.take_along_axis(keys, top, axis=1)], axis=1
+            )
+            keep = np.argpartition(best_keys, k - 1, axis=1)[:, :k]
+            best = np.take_along_axis(best, keep, axis=1)
+            best_keys = np.take_along_axis(best_keys, keep, axis=1)
+        indices[begin : begin + rows.size] = best
+    distances = np.linalg.norm(X[queries, None, :] - X[indices], axis=2)
+    return indices, np.sort(distances, axis=1)
+
+
+def _quality(X, queries, indices, distances):
+    """Recall and mean distance ratio of the neighbours of ``queries`` found."""
+    true_indices, true_distances = _true_neighbors(X, queries, indices.shape[1])
+    found = (indices[:, :, None] == true_indices[:, None, :]).any(axis=2)
+    ratio = distances / np.maximum(true_distances, np.finfo(float).tiny)
+    return float(found.mean()), float(ratio.mean())
 
 
 def _worker(task):
     sys.path.insert(0, ROOT)
     from sklearn.exceptions import ConvergenceWarning
 
-    from sklspin import LSPINClassifier
+    from sklspin import LSPINClassifier, _affinity
     from sklspin._affinity import knn_gaussian_affinity
 
     warnings.simplefilter("ignore", ConvergenceWarning)
     n, d, part = task["n"], task["d"], task["part"]
     baseline = _peak_rss_bytes()
-    X = _make_X(n, d, "low-rank" if part == "D" else "gaussian")
+    X = _make_X(n, d, task.get("kind", "gaussian"))
     y = (X[:, 0] * X[:, 1] > 0).astype(np.int64)
     result = dict(task, x_bytes=X.nbytes, baseline_rss=baseline)
     start = time.perf_counter()
     if part == "A":
+        queries = np.sort(
+            np.random.RandomState(1).choice(n, min(n, RECALL_QUERIES), replace=False)
+        )
+        found = {}
+        search = _affinity.approximate_nearest_neighbors
+
+        def keep_queries(X, n_neighbors, **kwargs):
+            # Called by knn_gaussian_affinity when it uses the approximate
+            # search: keep the answers for the sampled rows (not timed apart).
+            indices, distances = search(X, n_neighbors, **kwargs)
+            found["indices"], found["distances"] = indices[queries], distances[queries]
+            return indices, distances
+
+        _affinity.approximate_nearest_neighbors = keep_queries
         affinity = knn_gaussian_affinity(X, N_NEIGHBORS)
         result["seconds"] = time.perf_counter() - start
+        result["peak_rss"] = _peak_rss_bytes()
         result["nnz"] = int(affinity.nnz)
         result["sparse_bytes"] = int(
             affinity.data.nbytes + affinity.indices.nbytes + affinity.indptr.nbytes
+        )
+        result["search"] = "approximate" if found else "exact"
+        if found:
+            del affinity
+            result["recall"], result["distance_ratio"] = _quality(
+                X, queries, found["indices"], found["distances"]
+            )
+    elif part == "R":
+        indices, distances = _affinity.approximate_nearest_neighbors(X, N_NEIGHBORS)
+        result["seconds"] = time.perf_counter() - start
+        result["recall"], result["distance_ratio"] = _quality(
+            X, np.arange(n), indices, distances
         )
     elif part in ("B", "D"):
         params = {"similarity_weight": 0.0} if part == "B" else {}
@@ -113,7 +198,7 @@ def _worker(task):
         result["seconds"] = time.perf_counter() - start
     else:
         raise ValueError(f"unknown part {part!r}")
-    result["peak_rss"] = _peak_rss_bytes()
+    result.setdefault("peak_rss", _peak_rss_bytes())
     print(json.dumps(result))
 
 
@@ -157,9 +242,9 @@ def _run_grid(part, d, sizes, budget, log, **extra):
     """Measure ``sizes`` in order; skip those whose predicted time exceeds budget.
 
     The prediction extrapolates the last measurement with the exponent of the
-    last two, clipped to [1, 2]: an exact kNN search costs at least a linear
-    scan and at most a full scan per query (quadratic); steeper measured
-    slopes come from cache effects and machine load.
+    last two, clipped to [1, 2]: no build is cheaper than linear, and an exact
+    kNN search costs at most a full scan per query (quadratic); steeper
+    measured slopes come from cache effects and machine load.
     """
     rows, skipped = [], []
     for n in sizes:
@@ -172,9 +257,14 @@ def _run_grid(part, d, sizes, budget, log, **extra):
                 skipped.append((n, predicted, slope))
                 continue
         row = _measure(dict(part=part, n=n, d=d, **extra))
+        quality = (
+            f", recall {row['recall']:.3f}, distance ratio {row['distance_ratio']:.4f}"
+            if "recall" in row
+            else ""
+        )
         log(
             f"  {part} d={d} n={n:>9,}: {row['seconds']:8.2f} s, peak RSS "
-            f"{row['peak_rss'] / 2**20:8.1f} MiB"
+            f"{row['peak_rss'] / 2**20:8.1f} MiB{quality}"
         )
         rows.append(row)
     return rows, skipped
@@ -189,7 +279,13 @@ def _report(results, args, elapsed):
     add = lines.append
     add("# sklspin scale benchmark")
     add("")
-    add(f"Command: `python benchmarks/scale.py {' '.join(args.argv)}`".rstrip() + "  ")
+    environment = "".join(
+        f"{name}={os.environ[name]} "
+        for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+        if name in os.environ
+    )
+    command = f"{environment}python benchmarks/scale.py {' '.join(args.argv)}"
+    add(f"Command: `{command.rstrip()}`  ")
     add(
         f"Date: {datetime.date.today().isoformat()}; commit {_git_commit()}; "
         f"{os.cpu_count()} CPUs; Python {platform.python_version()}, "
@@ -202,39 +298,8 @@ def _report(results, args, elapsed):
         "NumPy and the data included), *ratio* is peak RSS / `X.nbytes` "
         "(float64 X)."
     )
-
-    add("")
-    add(
-        f"## A. Affinity: exact {N_NEIGHBORS}-NN Gaussian kernel (cKDTree), "
-        "i.i.d. Gaussian X"
-    )
-    add("")
-    add(
-        "| d | n | build (s) | nnz | sparse matrix (MiB) | bytes / row | "
-        "peak RSS (MiB) |"
-    )
-    add("|---|---|---|---|---|---|---|")
-    for d in DIMENSIONS:
-        rows, skipped = results["A"][d]
-        for r in rows:
-            add(
-                f"| {d} | {r['n']:,} | {r['seconds']:.2f} | {r['nnz']:,} | "
-                f"{_mib(r['sparse_bytes'])} | {r['sparse_bytes'] / r['n']:.0f} | "
-                f"{_mib(r['peak_rss'])} |"
-            )
-        for n, predicted, slope in skipped:
-            add(
-                f"| {d} | {n:,} | not run: predicted {predicted:,.0f} s "
-                f"(n^{slope:.2f}) | | | | |"
-            )
-    add("")
-    for d in DIMENSIONS:
-        rows = results["A"][d][0]
-        add(
-            f"* d = {d}: time exponent {_format_exponent(rows, 'seconds')}; "
-            f"memory exponent {_format_exponent(rows, 'sparse_bytes')}."
-        )
-
+    if "A" in results:
+        _report_affinity(results["A"], add)
     for part, title in (
         ("B", "B. fit, one epoch, no similarity penalty (similarity_weight=0)"),
         (
@@ -243,53 +308,122 @@ def _report(results, args, elapsed):
             "affinity within each chunk",
         ),
     ):
-        add("")
-        add(f"## {title}")
+        if part in results:
+            _report_epochs(results[part], title, add)
+    if "D" in results:
         add("")
         add(
-            "| d | n | time (s) | µs / row | peak RSS (MiB) | ratio | "
-            "ratio above interpreter |"
+            "## D. fit with the full-data affinity, one epoch, d = 100, i.i.d. "
+            "Gaussian X"
         )
-        add("|---|---|---|---|---|---|---|")
-        for d in DIMENSIONS:
-            for r in results[part][d][0]:
-                add(
-                    f"| {d} | {r['n']:,} | {r['seconds']:.2f} | "
-                    f"{1e6 * r['seconds'] / r['n']:.1f} | {_mib(r['peak_rss'])} | "
-                    f"{_ratios(r)} |"
-                )
         add("")
-        for d in DIMENSIONS:
-            rows = results[part][d][0]
+        rows, skipped = results["D"]
+        if rows:
             add(
-                f"* d = {d}: time exponent {_format_exponent(rows, 'seconds')}; "
-                "exponent of the peak RSS above the interpreter's "
-                f"{_format_exponent(_rss_increase(rows), 'rss_increase')}."
+                "| d | n | time (s) | peak RSS (MiB) | ratio | "
+                "ratio above interpreter |"
             )
-
-    add("")
-    add(
-        "## D. fit with the full-data affinity, one epoch, d = 100, X of low "
-        "intrinsic dimension"
-    )
-    add("")
-    rows, skipped = results["D"]
-    if rows:
-        add("| d | n | time (s) | peak RSS (MiB) | ratio | ratio above interpreter |")
-        add("|---|---|---|---|---|---|")
-        for r in rows:
+            add("|---|---|---|---|---|---|")
+            for r in rows:
+                add(
+                    f"| {r['d']} | {r['n']:,} | {r['seconds']:.2f} | "
+                    f"{_mib(r['peak_rss'])} | {_ratios(r)} |"
+                )
+        for n, predicted, _ in skipped:
+            add(f"* n = {n:,}: not run, predicted {predicted:,.0f} s.")
+    if "R" in results:
+        add("")
+        sizes = ", ".join(f"{n:,}" for n in sorted({r["n"] for r in results["R"]}))
+        add(
+            f"## R. Approximate search against the exact one, n = {sizes}, "
+            "every row a query"
+        )
+        add("")
+        add("| data | d | time (s) | recall | distance ratio |")
+        add("|---|---|---|---|---|")
+        for r in results["R"]:
             add(
-                f"| {r['d']} | {r['n']:,} | {r['seconds']:.2f} | "
-                f"{_mib(r['peak_rss'])} | {_ratios(r)} |"
+                f"| {r['kind']} | {r['d']} | {r['seconds']:.2f} | "
+                f"{r['recall']:.3f} | {r['distance_ratio']:.4f} |"
             )
-    for n, predicted, _ in skipped:
-        add(f"* n = {n:,}: not run, predicted {predicted:,.0f} s.")
     add("")
     add("## Summary")
     add("")
     for line in _summary(results):
         add(f"* {line}")
     return "\n".join(lines) + "\n"
+
+
+def _report_affinity(results, add):
+    add("")
+    add(
+        f"## A. Affinity: {N_NEIGHBORS}-NN Gaussian kernel, default search "
+        '(`algorithm="auto"`), i.i.d. Gaussian X'
+    )
+    add("")
+    add(
+        "*recall*: the fraction of the true 10 nearest neighbours found, "
+        f"*distance ratio*: found / true distance of the j-th neighbour, on "
+        f"{RECALL_QUERIES:,} random rows (1 for the exact search)."
+    )
+    add("")
+    add(
+        "| d | n | search | build (s) | µs / row | recall | distance ratio | nnz | "
+        "sparse matrix (MiB) | bytes / row | peak RSS (MiB) |"
+    )
+    add("|---|---|---|---|---|---|---|---|---|---|---|")
+    for d in DIMENSIONS:
+        rows, skipped = results[d]
+        for r in rows:
+            quality = (
+                f"{r['recall']:.3f} | {r['distance_ratio']:.4f}"
+                if "recall" in r
+                else "1 | 1"
+            )
+            add(
+                f"| {d} | {r['n']:,} | {r['search']} | {r['seconds']:.2f} | "
+                f"{1e6 * r['seconds'] / r['n']:.1f} | {quality} | {r['nnz']:,} | "
+                f"{_mib(r['sparse_bytes'])} | {r['sparse_bytes'] / r['n']:.0f} | "
+                f"{_mib(r['peak_rss'])} |"
+            )
+        for n, predicted, slope in skipped:
+            add(
+                f"| {d} | {n:,} | | not run: predicted {predicted:,.0f} s "
+                f"(n^{slope:.2f}) | | | | | | | |"
+            )
+    add("")
+    for d in DIMENSIONS:
+        rows = results[d][0]
+        add(
+            f"* d = {d}: time exponent {_format_exponent(rows, 'seconds')}; "
+            f"memory exponent {_format_exponent(rows, 'sparse_bytes')}."
+        )
+
+
+def _report_epochs(results, title, add):
+    add("")
+    add(f"## {title}")
+    add("")
+    add(
+        "| d | n | time (s) | µs / row | peak RSS (MiB) | ratio | "
+        "ratio above interpreter |"
+    )
+    add("|---|---|---|---|---|---|---|")
+    for d in DIMENSIONS:
+        for r in results[d][0]:
+            add(
+                f"| {d} | {r['n']:,} | {r['seconds']:.2f} | "
+                f"{1e6 * r['seconds'] / r['n']:.1f} | {_mib(r['peak_rss'])} | "
+                f"{_ratios(r)} |"
+            )
+    add("")
+    for d in DIMENSIONS:
+        rows = results[d][0]
+        add(
+            f"* d = {d}: time exponent {_format_exponent(rows, 'seconds')}; "
+            "exponent of the peak RSS above the interpreter's "
+            f"{_format_exponent(_rss_increase(rows), 'rss_increase')}."
+        )
 
 
 def _ratios(row):
@@ -305,17 +439,38 @@ def _rss_increase(rows):
 
 def _summary(results):
     lines = []
+    for d in DIMENSIONS if "A" in results else ():
+        rows, skipped = results["A"][d]
+        slope, span = _exponent(rows, "seconds")
+        if slope is not None:
+            lines.append(
+                f"affinity build on i.i.d. Gaussian X, d = {d}: time exponent "
+                f"{slope:.2f} over n = {span[0]:,} to {span[1]:,} (target: about "
+                "1, linear)."
+            )
+        for r in rows:
+            if r["n"] == 100_000 and d == 20:
+                lines.append(
+                    f"affinity build at n = 100,000, d = 20: {r['seconds']:.1f} s "
+                    "(target < 10 s)."
+                )
+        if skipped:
+            n, predicted, _ = skipped[-1]
+            lines.append(
+                f"affinity build, d = {d}: n = {n:,} not run, predicted about "
+                f"{predicted:,.0f} s."
+            )
     largest = {}
     for part in ("B", "C"):
-        rows = results[part].get(100, ([], []))[0]
+        rows = results.get(part, {}).get(100, ([], []))[0]
         if rows:
             largest[part] = max(rows, key=lambda r: r["n"])
-    if results["D"][0]:
+    if results.get("D", ([], []))[0]:
         largest["D"] = max(results["D"][0], key=lambda r: r["n"])
     names = {
         "B": "fit (1 epoch, no affinity)",
         "C": "partial_fit stream (affinity per chunk)",
-        "D": "fit with the full-data affinity (low-rank X)",
+        "D": "fit with the full-data affinity",
     }
     for part, r in largest.items():
         lines.append(
@@ -324,32 +479,31 @@ def _summary(results):
             f"{(r['peak_rss'] - r['baseline_rss']) / r['x_bytes']:.2f} above the "
             "interpreter's own memory)."
         )
-    for d in DIMENSIONS:
-        rows, skipped = results["A"][d]
-        slope, _ = _exponent(rows, "seconds")
-        if skipped and slope is not None:
-            n, predicted, _ = skipped[-1]
-            lines.append(
-                f"exact kNN affinity on i.i.d. Gaussian X, d = {d}: measured "
-                f"time exponent {slope:.2f}; n = {n:,} would take about "
-                f"{predicted / 3600:,.0f} h or more (kd-tree pruning fails in "
-                "high intrinsic dimension: each query visits a large fraction "
-                "of the points, so the search is close to quadratic in n)."
-            )
     return lines
 
 
 def _git_commit():
+    """The short commit, with the files changed since if the tree is dirty."""
     try:
-        return subprocess.run(
+        commit = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
         ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "diff", "HEAD", "--name-only"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
+    if changed:
+        commit += f" plus uncommitted changes to {', '.join(changed)}"
+    return commit
 
 
 def _version(module):
@@ -373,9 +527,17 @@ def _parse(argv):
     parser.add_argument(
         "--chunk", type=int, default=2000, help="rows per partial_fit call (part C)"
     )
+    parser.add_argument(
+        "--parts",
+        default=PARTS,
+        help=f"which parts to run, any of {PARTS!r} (default: all)",
+    )
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    unknown = set(args.parts) - set(PARTS)
+    if unknown:
+        parser.error(f"--parts: unknown parts {''.join(sorted(unknown))!r}")
     args.argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     return args
 
@@ -395,18 +557,35 @@ def main(argv=None):
         print(message, file=sys.stderr, flush=True)
 
     start = time.perf_counter()
-    results = {"A": {}, "B": {}, "C": {}}
-    for d in DIMENSIONS:
-        results["A"][d] = _run_grid("A", d, half_decades, args.budget, log)
-    for d in DIMENSIONS:
-        results["B"][d] = _run_grid("B", d, decades, float("inf"), log)
-    for d in DIMENSIONS:
-        results["C"][d] = _run_grid(
-            "C", d, decades, float("inf"), log, chunk=args.chunk
-        )
-    # D: the largest size only (plus one size below it for the exponent).
-    d_sizes = sorted({max(decades[-1] // 10, decades[0]), decades[-1]})
-    results["D"] = _run_grid("D", 100, d_sizes, float("inf"), log)
+    results = {}
+    if "A" in args.parts:
+        results["A"] = {
+            d: _run_grid("A", d, half_decades, args.budget, log) for d in DIMENSIONS
+        }
+    if "B" in args.parts:
+        results["B"] = {
+            d: _run_grid("B", d, decades, float("inf"), log) for d in DIMENSIONS
+        }
+    if "C" in args.parts:
+        results["C"] = {
+            d: _run_grid("C", d, decades, float("inf"), log, chunk=args.chunk)
+            for d in DIMENSIONS
+        }
+    if "D" in args.parts:
+        # The largest size only (plus one size below it for the exponent).
+        d_sizes = sorted({max(decades[-1] // 10, decades[0]), decades[-1]})
+        results["D"] = _run_grid("D", 100, d_sizes, float("inf"), log)
+    if "R" in args.parts:
+        n = min(RECALL_N, max_n)
+        results["R"] = []
+        for kind in KINDS:
+            for d in DIMENSIONS:
+                row = _measure(dict(part="R", n=n, d=d, kind=kind))
+                log(
+                    f"  R {kind} d={d} n={n:,}: {row['seconds']:.2f} s, recall "
+                    f"{row['recall']:.3f}, distance ratio {row['distance_ratio']:.4f}"
+                )
+                results["R"].append(row)
     report = _report(results, args, time.perf_counter() - start)
     print(report)
     if args.out:
