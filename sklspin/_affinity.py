@@ -17,7 +17,8 @@ import warnings
 import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
-from threadpoolctl import ThreadpoolController
+
+from ._threads import one_blas_thread
 
 BANDWIDTH_RULES = ("median", "self-tuning")
 ALGORITHMS = ("auto", "exact", "approximate")
@@ -40,8 +41,6 @@ _SPREAD_SAMPLE = 64
 # Temporary blocks (leaf products, gathered rows) take about this many
 # bytes: small enough to stay in cache between the passes over them.
 _BLOCK_BYTES = 2**21
-
-_THREADPOOL_CONTROLLER = None
 
 
 def _positive_fallback(values):
@@ -106,20 +105,6 @@ def nearest_neighbors(X, n_neighbors, workers=-1):
 # ---------------------------------------------------------------------------
 # Approximate search: a forest of random-projection trees
 # ---------------------------------------------------------------------------
-def _one_blas_thread():
-    """Context in which BLAS uses one thread (the result then never depends on it).
-
-    Multi-threaded BLAS may split a product's sums differently for different
-    thread counts, which changes the last bits of the distances and so,
-    rarely, the neighbours chosen among near-ties. The blocks multiplied here
-    are small, so a single thread costs little.
-    """
-    global _THREADPOOL_CONTROLLER
-    if _THREADPOOL_CONTROLLER is None:
-        _THREADPOOL_CONTROLLER = ThreadpoolController()
-    return _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas")
-
-
 def _search_copy(X):
     """``X``, times a power of two if its magnitude is far from one.
 
@@ -360,7 +345,7 @@ def approximate_nearest_neighbors(
     indices = np.empty((n_samples, n_neighbors), dtype=np.intp)
     keys = np.empty((n_samples, n_neighbors))
     tree_indices, tree_keys = np.empty_like(indices), np.empty_like(keys)
-    with _one_blas_thread():
+    with one_blas_thread():
         for tree in range(n_trees):
             leaves = _tree_leaves(search, center, depth, rng)
             if tree == 0:

@@ -30,13 +30,13 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from threadpoolctl import ThreadpoolController
 
 from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
 from ._gates import gate_values
 from ._losses import Batch, ObjectiveSpec, objective
 from ._networks import init_mlp, mlp_forward
 from ._optim import AdamOptimizer
+from ._threads import one_blas_thread
 
 # Last-layer weight scale of the gating network: initial gates barely depend
 # on x, so every sample starts from the same gates.
@@ -149,26 +149,6 @@ def _warn_if_far_from_unit_scale(X, stacklevel):
             UserWarning,
             stacklevel=stacklevel,
         )
-
-
-_THREADPOOL_CONTROLLER = None
-
-
-def _one_blas_thread():
-    """Context in which BLAS uses a single thread.
-
-    Multi-threaded BLAS may split a matrix product's sums differently for
-    different thread counts (OpenBLAS does for some shapes), which changes
-    the last bits of the result; training amplifies them. Training and
-    prediction run their products in one BLAS thread, so that results do
-    not depend on the machine's thread settings; for the small networks of
-    tabular data this costs little (see the user guide). threadpoolctl is
-    a dependency of scikit-learn; its controller is created once.
-    """
-    global _THREADPOOL_CONTROLLER
-    if _THREADPOOL_CONTROLLER is None:
-        _THREADPOOL_CONTROLLER = ThreadpoolController()
-    return _THREADPOOL_CONTROLLER.limit(limits=1, user_api="blas")
 
 
 def _normalised_sample_weight(sample_weight, X):
@@ -305,7 +285,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         gate_params = []
         for W, b in zip(self.gating_coefs_, self.gating_intercepts_):
             gate_params.extend([W, b])
-        with _one_blas_thread():
+        with one_blas_thread():
             mu = self._gate_means(gate_params, X)
         return np.broadcast_to(gate_values(mu), X.shape)
 
@@ -314,7 +294,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         for W, b in zip(self.coefs_, self.intercepts_):
             pred_params.extend([W, b])
         gates = self._gates_of(X)
-        with _one_blas_thread():
+        with one_blas_thread():
             return mlp_forward(pred_params, X * gates, self._prediction_activation())
 
     # ------------------------------------------------------------------
@@ -606,7 +586,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_train = X_train.shape[0]
         order = rng.permutation(n_train)
         epoch_loss = 0.0
-        with _one_blas_thread():
+        with one_blas_thread():
             for start in range(0, n_train, batch_size):
                 idx = order[start : start + batch_size]
                 if sampler is not None:
