@@ -34,6 +34,18 @@ similarity_weight : float, default=0.1
     which makes neighbouring samples select the same features. ``0``
     disables it and skips building the affinity.
 
+similarity_schedule : {"anneal", "constant"}, default="anneal"
+    How the similarity penalty's weight changes during training:
+
+    - ``"anneal"``: ``similarity_weight`` for the first 30 epochs, a tenth
+      of it afterwards. Early on, the penalty keeps the gating network
+      from encoding the label in the gates (closing every gate for one
+      class) before the predictor has learnt which features matter; later,
+      where input-space neighbourhoods straddle sub-populations, a full
+      weight would blur their gates together;
+    - ``"constant"``: ``similarity_weight`` throughout, for data whose
+      sub-populations are well separated in input space.
+
 sigma : float, default=0.5
     Standard deviation of the Gaussian noise injected into the gates during
     training.

@@ -17,6 +17,7 @@ class _LSPINFamily(BaseLSPIN):
         gating_hidden_layer_sizes=(64,),
         sparsity_weight=0.05,
         similarity_weight=0.1,
+        similarity_schedule="anneal",
         sigma=0.5,
         n_neighbors=10,
         affinity_bandwidth="median",
@@ -40,6 +41,7 @@ class _LSPINFamily(BaseLSPIN):
         self.gating_hidden_layer_sizes = gating_hidden_layer_sizes
         self.sparsity_weight = sparsity_weight
         self.similarity_weight = similarity_weight
+        self.similarity_schedule = similarity_schedule
         self.sigma = sigma
         self.n_neighbors = n_neighbors
         self.affinity_bandwidth = affinity_bandwidth
@@ -74,6 +76,7 @@ class _LLSPINFamily(BaseLSPIN):
         gating_hidden_layer_sizes=(64,),
         sparsity_weight=0.05,
         similarity_weight=0.1,
+        similarity_schedule="anneal",
         sigma=0.5,
         n_neighbors=10,
         affinity_bandwidth="median",
@@ -95,6 +98,7 @@ class _LLSPINFamily(BaseLSPIN):
         self.gating_hidden_layer_sizes = gating_hidden_layer_sizes
         self.sparsity_weight = sparsity_weight
         self.similarity_weight = similarity_weight
+        self.similarity_schedule = similarity_schedule
         self.sigma = sigma
         self.n_neighbors = n_neighbors
         self.affinity_bandwidth = affinity_bandwidth

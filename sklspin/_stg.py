@@ -37,6 +37,7 @@ from ._lspin import LSPINClassifier
 _LSPIN_ONLY_PARAMS = (
     "gating_hidden_layer_sizes",
     "similarity_weight",
+    "similarity_schedule",
     "n_neighbors",
     "affinity_bandwidth",
 )

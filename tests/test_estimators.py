@@ -154,6 +154,37 @@ def test_no_affinity_when_similarity_weight_is_zero(data, monkeypatch):
     assert model.n_neighbors_ == 0
 
 
+@pytest.mark.parametrize(
+    "schedule, expected",
+    [("anneal", [0.2] * 30 + [0.02] * 5), ("constant", [0.2] * 35)],
+)
+def test_similarity_schedule_sets_the_weight_of_each_epoch(
+    data, monkeypatch, schedule, expected
+):
+    import sklspin._base as base
+
+    weights_per_epoch = []
+    objective = base.objective
+
+    def recording_objective(params, batch, spec):
+        weights_per_epoch.append(spec.similarity_weight)
+        return objective(params, batch, spec)
+
+    monkeypatch.setattr(base, "objective", recording_objective)
+    X, y, _ = data
+    params = {**SMALL, "max_iter": 35, "tol": 0.0, "batch_size": 120}
+    model = LSPINClassifier(similarity_weight=0.2, similarity_schedule=schedule)
+    model.set_params(**params).fit(X, y)
+    # One full batch per epoch: one objective evaluation per epoch.
+    np.testing.assert_allclose(weights_per_epoch, expected)
+
+
+def test_similarity_schedule_is_validated(data):
+    X, y, _ = data
+    with pytest.raises(ValueError, match="similarity_schedule"):
+        LSPINClassifier(similarity_schedule="linear").fit(X, y)
+
+
 @pytest.mark.parametrize("Estimator", [LSPINClassifier, LLSPINClassifier])
 def test_multiclass_probabilities(Estimator):
     rng = np.random.RandomState(0)
