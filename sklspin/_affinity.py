@@ -375,6 +375,11 @@ def approximate_nearest_neighbors(
     )
 
 
+def uses_approximate_search(n_samples, n_features):
+    """Whether ``algorithm="auto"`` picks the approximate search."""
+    return _resolve_algorithm("auto", n_samples, n_features) == "approximate"
+
+
 def _resolve_algorithm(algorithm, n_samples, n_features):
     """``"exact"`` or ``"approximate"`` for ``algorithm`` on data of this shape."""
     if not (isinstance(algorithm, str) and algorithm in ALGORITHMS):

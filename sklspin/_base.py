@@ -31,7 +31,12 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
+from ._affinity import (
+    NeighbourSampler,
+    effective_n_neighbors,
+    knn_gaussian_affinity,
+    uses_approximate_search,
+)
 from ._gates import gate_values
 from ._losses import Batch, ObjectiveSpec, objective
 from ._networks import init_mlp, mlp_forward
@@ -365,7 +370,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
         if first_pass:
             self._initialise_parameters(n_features, rng)
-        data = self._training_data(X_train, y_train, w_train)
+        data = self._training_data(X_train, y_train, w_train, rng)
         params = [p.copy() for p in self._params()]
         # A new fit (warm-started or not) starts a fresh Adam, as
         # scikit-learn's MLPs do; only partial_fit continues the saved state.
@@ -469,7 +474,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             rng = state["rng"]
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
-        data = self._training_data(X, y_encoded, sample_weight)
+        data = self._training_data(X, y_encoded, sample_weight, rng)
         params = [p.copy() for p in self._params()]
         optimizer = self._make_optimizer(params, state)
 
@@ -507,11 +512,14 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.t_ = 0
         self.__dict__.pop("_training_state", None)
 
-    def _training_data(self, X_train, y_train, w_train):
+    def _training_data(self, X_train, y_train, w_train, rng):
         """Everything one epoch needs: data, neighbour sampler, objective spec.
 
         The kNN affinity is built here, over ``X_train``: over the whole
         training set in ``fit``, over the given batch in ``partial_fit``.
+        When the neighbour search is the randomised approximate one, its
+        seed is drawn from ``rng`` (the estimator's ``random_state``); the
+        exact search draws nothing, so small fits keep their random stream.
         """
         n_train = X_train.shape[0]
         n_gate_params = 2 * len(self.gating_coefs_)
@@ -521,8 +529,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
             self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
+            search_seed = (
+                int(rng.randint(np.iinfo(np.int32).max))
+                if uses_approximate_search(*X_train.shape)
+                else 0
+            )
             affinity = knn_gaussian_affinity(
-                X_train, self.n_neighbors_, self.affinity_bandwidth
+                X_train,
+                self.n_neighbors_,
+                self.affinity_bandwidth,
+                random_state=search_seed,
             )
             sampler = NeighbourSampler(affinity)
             # Normalise so that the average sample's neighbour weights sum to

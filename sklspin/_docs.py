@@ -108,7 +108,9 @@ warm_start : bool, default=False
 
 random_state : int, RandomState instance or None, default=None
     Controls the weight initialisation, the mini-batch order, the gate
-    noise, the neighbour sampling and the early-stopping split. Pass an int
+    noise, the neighbour sampling, the early-stopping split and, above 5,000
+    training samples with more than 5 features, the randomised search for
+    the affinity's nearest neighbours. Pass an int
     for results that are identical from run to run, bit for bit (also
     across ``clone`` and pickling, and whatever the number of BLAS
     threads).

@@ -9,6 +9,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.estimator_checks import check_param_validation
 
 from sklspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
+from sklspin._affinity import EXACT_MAX_SAMPLES
 from sklspin._networks import mlp_forward
 
 SMALL = dict(gating_hidden_layer_sizes=(8,), max_iter=15, random_state=0)
@@ -177,6 +178,33 @@ def test_similarity_schedule_sets_the_weight_of_each_epoch(
     model.set_params(**params).fit(X, y)
     # One full batch per epoch: one objective evaluation per epoch.
     np.testing.assert_allclose(weights_per_epoch, expected)
+
+
+def test_approximate_neighbour_search_is_seeded_by_random_state(monkeypatch):
+    import sklspin._base as base
+
+    seeds = []
+    original = base.knn_gaussian_affinity
+
+    def recording_affinity(X, *args, random_state=0, **kwargs):
+        seeds.append(random_state)
+        return original(X, *args, random_state=random_state, **kwargs)
+
+    monkeypatch.setattr(base, "knn_gaussian_affinity", recording_affinity)
+    rng = np.random.RandomState(0)
+    # Just above the size where algorithm="auto" switches to the forest.
+    X_large = rng.normal(size=(EXACT_MAX_SAMPLES + 1, 8))
+    y_large = (X_large[:, 0] > 0).astype(int)
+    params = {**SMALL, "max_iter": 1, "hidden_layer_sizes": (4,)}
+    for random_state in (0, 0, 1):
+        model = LSPINClassifier(**params).set_params(random_state=random_state)
+        model.fit(X_large, y_large)
+    assert seeds[0] == seeds[1] != seeds[2]
+    # The exact search (small data) draws no seed from the random stream.
+    seeds.clear()
+    X_small, y_small = X_large[:200], y_large[:200]
+    LSPINClassifier(**params).fit(X_small, y_small)
+    assert seeds == [0]
 
 
 def test_similarity_schedule_is_validated(data):
