@@ -635,6 +635,7 @@ def _defaults_line():
             "gating_hidden_layer_sizes",
             "sparsity_weight",
             "similarity_weight",
+            "similarity_schedule",
             "sigma",
             "n_neighbors",
             "learning_rate_init",
