@@ -846,7 +846,10 @@ class ClassifierTask:
         are not used and no ``ConvergenceWarning`` is raised; with the same
         data on every call, ``k`` calls give bit-for-bit the model of
         ``fit`` with ``max_iter=k`` (when its stopping rule does not end
-        training earlier).
+        training earlier). Each call counts as one epoch (``n_iter_``) for
+        the schedules of the penalties: the sparsity penalty ramps up over
+        the first 20 calls and, with ``similarity_schedule="anneal"``, the
+        similarity penalty drops to a tenth after 30.
 
         Parameters
         ----------
@@ -1044,7 +1047,10 @@ class RegressorTask:
         used and no ``ConvergenceWarning`` is raised; with the same data on
         every call, ``k`` calls give bit-for-bit the model of ``fit`` with
         ``max_iter=k`` (when its stopping rule does not end training
-        earlier).
+        earlier). Each call counts as one epoch (``n_iter_``) for
+        the schedules of the penalties: the sparsity penalty ramps up over
+        the first 20 calls and, with ``similarity_schedule="anneal"``, the
+        similarity penalty drops to a tenth after 30.
 
         Parameters
         ----------
