@@ -144,6 +144,8 @@ class GateState:
         self.dtype = np.result_type(mu_all, 1.0)
         self.anchor_gates = _noisy_gates(mu_all[: self.n_anchor_rows], sigma, noise)
         self._gates = None
+        self._scaled_shift = None
+        self._gate_difference = None
 
     @property
     def anchor_means(self):
@@ -157,6 +159,29 @@ class GateState:
             gates = np.add(self.mu_all, GATE_SHIFT, dtype=self.dtype)
             self._gates = np.clip(gates, 0.0, 1.0, out=gates)
         return self._gates
+
+    def scaled_shift(self):
+        """``(mu + 0.5) / sigma`` of the anchors, computed once.
+
+        Shared by the forward and backward passes of the sparsity penalty;
+        callers must not write into it.
+        """
+        if self._scaled_shift is None:
+            scaled = np.add(self.anchor_means, GATE_SHIFT, dtype=self.dtype)
+            scaled *= 1.0 / self.sigma
+            self._scaled_shift = scaled
+        return self._scaled_shift
+
+    def gate_difference(self):
+        """Noise-free gates of the anchors minus their neighbours', computed once.
+
+        Shared by the forward and backward passes of the similarity penalty;
+        callers must not write into it.
+        """
+        if self._gate_difference is None:
+            n, gates = self.n_anchors, self.gates
+            self._gate_difference = np.subtract(gates[:n], gates[n:])
+        return self._gate_difference
 
     def new_gradient(self):
         """An uninitialised array for a gradient of ``mu_all``."""

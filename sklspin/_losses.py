@@ -233,28 +233,15 @@ def gate_penalty(mu_all, state, l0_coef=None, similarity_coef=None):
     total = 0.0
     if l0_coef is not None:
         # P(z > 0) = Phi((mu + 0.5) / sigma); ndtr is Phi.
-        scaled = _scaled_shift(state)
-        open_prob = ndtr(scaled, out=scaled)
+        # Not in place: the backward pass reuses the scaled shift.
+        open_prob = ndtr(state.scaled_shift())
         total = total + np.dot(
             unbroadcast(l0_coef, (state.n_anchor_rows,)), np.sum(open_prob, axis=1)
         )
     if similarity_coef is not None:
-        diff = _gate_difference(state)
+        diff = state.gate_difference()
         total = total + np.dot(similarity_coef, np.einsum("ij,ij->i", diff, diff))
     return total
-
-
-def _scaled_shift(state):
-    """``(mu + 0.5) / sigma`` of the anchors (a new array)."""
-    scaled = np.add(state.anchor_means, GATE_SHIFT, dtype=state.dtype)
-    scaled *= 1.0 / state.sigma
-    return scaled
-
-
-def _gate_difference(state):
-    """Noise-free gates of the anchors minus their neighbours' (a new array)."""
-    n, gates = state.n_anchors, state.gates
-    return np.subtract(gates[:n], gates[n:])
 
 
 def _gate_penalty_vjp(argnums, ans, args, kwargs):
@@ -270,17 +257,18 @@ def _gate_penalty_vjp(argnums, ans, args, kwargs):
         grad = state.new_gradient()
         if similarity_coef is not None:
             inside = interior_mask(state.gates)
-            step = _gate_difference(state)
-            step *= (2.0 * g * similarity_coef)[:, None]
+            step = np.multiply(
+                state.gate_difference(), (2.0 * g * similarity_coef)[:, None]
+            )
             np.multiply(step, inside[:n], out=grad[:n])
+            # -(step * inside) = (-step) * inside exactly: negation is exact.
+            np.negative(step, out=step)
             np.multiply(step, inside[n:], out=grad[n:])
-            np.negative(grad[n:], out=grad[n:])
         else:
             grad[:] = 0.0
         if l0_coef is not None:
             # d/dmu Phi((mu + 0.5) / sigma) = exp(-x^2 / 2) / (sigma sqrt(2 pi))
-            density = _scaled_shift(state)
-            np.square(density, out=density)
+            density = np.square(state.scaled_shift())
             density *= -0.5
             np.exp(density, out=density)
             scale = unbroadcast(l0_coef, (k,)) * (
