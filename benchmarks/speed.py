@@ -165,8 +165,12 @@ def _timed_optimizer(base_class):
     return Timed
 
 
-def random_knn_affinity(X, n_neighbors=10, bandwidth="median"):
-    """Stand-in for the kNN affinity: random neighbours, same sparsity."""
+def random_knn_affinity(X, n_neighbors=10, bandwidth="median", random_state=None):
+    """Stand-in for the kNN affinity: random neighbours, same sparsity.
+
+    ``random_state`` (the estimators pass one since 3dd42d5) is ignored: the
+    stand-in always draws from its own fixed seed.
+    """
     n = X.shape[0]
     rng = np.random.RandomState(0)
     rows = np.repeat(np.arange(n), n_neighbors)
