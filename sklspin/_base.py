@@ -634,11 +634,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     # One gather for anchors and neighbours: the objective
                     # recognises the two halves of one array and feeds it to
                     # the gating network without another copy.
-                    both = X_train[np.concatenate([idx, neighbours])]
+                    # np.take: the rows X_train[...] gives, copied faster.
+                    both = np.take(X_train, np.concatenate([idx, neighbours]), axis=0)
                     X_batch, X_neighbours = both[: idx.shape[0]], both[idx.shape[0] :]
                     neighbour_weight = degree * data.neighbour_scale
                 else:
-                    X_batch = X_train[idx]
+                    X_batch = np.take(X_train, idx, axis=0)
                     X_neighbours = neighbour_weight = None
                 batch = Batch(
                     X=X_batch,
