@@ -37,7 +37,6 @@ import argparse
 import datetime
 import os
 import platform
-import subprocess
 import sys
 import time
 import warnings
@@ -45,6 +44,7 @@ from inspect import signature
 
 import numpy as np
 import sklearn
+from _provenance import git
 from joblib import Parallel, delayed
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -595,23 +595,9 @@ def diagnosis_table(summary, name, method, threshold=0.1):
     return header, rows
 
 
-def _git(*args):
-    try:
-        out = subprocess.run(
-            ["git", *args],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=os.path.dirname(os.path.abspath(__file__)),
-        )
-        return out.stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-
-
 def environment(argv):
-    commit = _git("rev-parse", "HEAD")
-    dirty = _git("status", "--porcelain", "--", "sklspin", "benchmarks")
+    commit = git("rev-parse", "HEAD")
+    dirty = git("status", "--porcelain", "--", "sklspin", "benchmarks")
     return {
         "command": "python benchmarks/paper_synthetic.py " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime(

@@ -59,8 +59,8 @@ import time
 import warnings
 
 import numpy as np
+from _provenance import ROOT, git
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIMENSIONS = (20, 100)
 DECADES = (1_000, 10_000, 100_000, 1_000_000)
 HALF_DECADES = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
@@ -484,23 +484,10 @@ def _summary(results):
 
 def _git_commit():
     """The short commit, with the files changed since if the tree is dirty."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "diff", "HEAD", "--name-only"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-    except (OSError, subprocess.CalledProcessError):
+    commit = git("rev-parse", "--short", "HEAD")
+    if commit is None:
         return "unknown"
+    changed = (git("diff", "HEAD", "--name-only") or "").split()
     if changed:
         commit += f" plus uncommitted changes to {', '.join(changed)}"
     return commit

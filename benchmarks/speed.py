@@ -81,9 +81,9 @@ import time
 import warnings
 
 import numpy as np
+from _provenance import ROOT, git
 from scipy import sparse
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
@@ -599,15 +599,7 @@ def fmt(value, digits=2):
 
 
 def git_commit():
-    try:
-        return subprocess.run(
-            ["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
-            check=True,
-            capture_output=True,
-            text=True,
-        ).stdout.strip()
-    except Exception:  # noqa: BLE001
-        return "unknown"
+    return git("rev-parse", "--short", "HEAD") or "unknown"
 
 
 def main(argv=None):
