@@ -257,7 +257,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _similarity_fraction(self):
         """Fraction of ``similarity_weight`` used in the coming epoch."""
         if (
-            getattr(self, "similarity_schedule", "constant") == "anneal"
+            self.similarity_schedule == "anneal"
             and self.n_iter_ >= _SIMILARITY_FULL_EPOCHS
         ):
             return _SIMILARITY_ANNEALED_FRACTION
@@ -616,10 +616,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         """
         # The sparsity penalty ramps up over the first epochs.
         ramp = min(1.0, (self.n_iter_ + 1) / _SPARSITY_WARMUP_EPOCHS)
-        spec = data.spec._replace(
-            sparsity_weight=data.spec.sparsity_weight * ramp,
-            similarity_weight=data.spec.similarity_weight * self._similarity_fraction(),
-        )
+        spec = data.spec._replace(sparsity_weight=data.spec.sparsity_weight * ramp)
+        if data.sampler is not None:
+            # Only estimators with a similarity penalty (and its schedule)
+            # build a neighbour sampler.
+            spec = spec._replace(
+                similarity_weight=spec.similarity_weight * self._similarity_fraction()
+            )
         sampler, batch_size = data.sampler, data.batch_size
         X_train, y_train, w_train = data.X, data.y, data.sample_weight
         loss_and_grad = value_and_grad(objective)
