@@ -73,8 +73,6 @@ _SIMILARITY_FULL_EPOCHS = 30
 _SIMILARITY_ANNEALED_FRACTION = 0.1
 # Rows per chunk when gates of a large X are summarised after fitting.
 _CHUNK_ROWS = 65536
-# The reduction np.sum performs, called directly by the divergence check.
-_sum_all = np.add.reduce
 
 
 def lspin_gate_means(gate_params, X):
@@ -656,7 +654,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     loss, grads = loss_and_grad(params, batch, spec)
                     # np.add.reduce(g, axis=None) is np.sum(g) without its
                     # Python-level dispatch (~2 us per array).
-                    grad_total = sum(float(_sum_all(g, axis=None)) for g in grads)
+                    grad_total = sum(float(np.add.reduce(g, axis=None)) for g in grads)
                 if not (np.isfinite(loss) and np.isfinite(grad_total)):
                     raise TrainingDivergedError(
                         f"Training diverged: the loss or its gradient became "
