@@ -391,14 +391,83 @@ def _resolve_algorithm(algorithm, n_samples, n_features):
     return "approximate"
 
 
+def _search(X, n_neighbors, algorithm, random_state):
+    """Neighbour indices and distances by the search ``algorithm`` resolves to."""
+    if _resolve_algorithm(algorithm, *X.shape) == "exact":
+        return nearest_neighbors(X, n_neighbors)
+    return approximate_nearest_neighbors(X, n_neighbors, random_state=random_state)
+
+
+def _search_within_groups(X, groups, n_neighbors, algorithm, random_state):
+    """Neighbours of every sample among the samples of its own group.
+
+    Returns the flat ``rows, cols, distances`` of the directed neighbour
+    pairs and each sample's distance to its farthest neighbour (0 for
+    samples alone in their group).
+    """
+    n_samples = X.shape[0]
+    groups = np.asarray(groups)
+    if groups.shape != (n_samples,):
+        raise ValueError(
+            f"groups must have shape ({n_samples},), one label per sample; "
+            f"got shape {groups.shape}."
+        )
+    if n_neighbors < 1:
+        raise ValueError(f"n_neighbors must be at least 1, got {n_neighbors}.")
+    labels, codes = np.unique(groups, return_inverse=True)
+    members = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[members], np.arange(labels.shape[0] + 1))
+    rows, cols, distances = [], [], []
+    farthest = np.zeros(n_samples)
+    reduced = []
+    for code in range(labels.shape[0]):
+        index = members[bounds[code] : bounds[code + 1]]
+        k = min(n_neighbors, index.shape[0] - 1)
+        if k < n_neighbors:
+            reduced.append(labels[code])
+        if k < 1:
+            continue
+        group_indices, group_distances = _search(X[index], k, algorithm, random_state)
+        rows.append(np.repeat(index, k))
+        cols.append(index[group_indices.ravel()])
+        distances.append(group_distances.ravel())
+        farthest[index] = group_distances[:, -1]
+    if reduced:
+        shown = ", ".join(str(label) for label in reduced[:5])
+        more = f" and {len(reduced) - 5} more" if len(reduced) > 5 else ""
+        warnings.warn(
+            f"{len(reduced)} group(s) ({shown}{more}) have at most n_neighbors="
+            f"{n_neighbors} samples: their samples are linked to the other "
+            "samples of their group only (a sample alone in its group to none).",
+            UserWarning,
+            stacklevel=7,  # the caller of the estimator's fit
+        )
+    if not rows:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty, np.zeros(0), farthest
+    return (
+        np.concatenate(rows),
+        np.concatenate(cols),
+        np.concatenate(distances),
+        farthest,
+    )
+
+
 def knn_gaussian_affinity(
-    X, n_neighbors=10, bandwidth="median", algorithm="auto", random_state=0
+    X,
+    n_neighbors=10,
+    bandwidth="median",
+    algorithm="auto",
+    random_state=0,
+    groups=None,
 ):
     """Symmetric sparse k-nearest-neighbour Gaussian affinity matrix.
 
     ``K_ij = exp(-||x_i - x_j||^2 / (2 h_i h_j))`` when ``x_j`` is among the
     ``n_neighbors`` nearest neighbours of ``x_i`` or the reverse, and 0
-    otherwise (including the diagonal).
+    otherwise (including the diagonal). With ``groups``, neighbours are
+    searched only among the samples of the same group, so that no pair of
+    samples from different groups is linked.
 
     Parameters
     ----------
@@ -439,28 +508,41 @@ def knn_gaussian_affinity(
     random_state : int, default=0
         Seed of the approximate search's random directions; the affinity
         depends on it only when the approximate search is used.
+    groups : array-like of shape (n_samples,), default=None
+        Known group of each sample (any labels ``numpy.unique`` can sort).
+        Each group is searched on its own (``algorithm="auto"`` decides per
+        group), with ``min(n_neighbors, group size - 1)`` neighbours per
+        sample; samples alone in their group get no neighbour. The
+        ``"median"`` bandwidth is the median over all groups' neighbour
+        distances. ``None`` (or a single group) gives the plain k-NN
+        affinity.
 
     Returns
     -------
     affinity : scipy.sparse.csr_matrix of shape (n_samples, n_samples)
         Symmetric, zero diagonal, between ``n_samples * n_neighbors`` and
-        ``2 * n_samples * n_neighbors`` stored entries, values in ``(0, 1]``.
+        ``2 * n_samples * n_neighbors`` stored entries (fewer with small
+        groups), values in ``(0, 1]``.
     """
     X = np.asarray(X, dtype=np.float64)
     n_samples = X.shape[0]
-    _check_n_neighbors(n_neighbors, n_samples)
-    if _resolve_algorithm(algorithm, *X.shape) == "exact":
-        indices, distances = nearest_neighbors(X, n_neighbors)
+    if groups is None:
+        _check_n_neighbors(n_neighbors, n_samples)
+        indices, distances = _search(X, n_neighbors, algorithm, random_state)
+        rows = np.repeat(np.arange(n_samples), n_neighbors)
+        cols, row_distances = indices.ravel(), distances.ravel()
+        farthest = distances[:, -1]
     else:
-        indices, distances = approximate_nearest_neighbors(
-            X, n_neighbors, random_state=random_state
+        rows, cols, row_distances, farthest = _search_within_groups(
+            X, groups, n_neighbors, algorithm, random_state
         )
 
     if isinstance(bandwidth, str):
         if bandwidth == "median":
-            scale = np.full(n_samples, np.median(distances))
+            median = np.median(row_distances) if row_distances.size else 1.0
+            scale = np.full(n_samples, median)
         elif bandwidth == "self-tuning":
-            scale = distances[:, -1].copy()
+            scale = farthest.copy()
         else:
             raise ValueError(
                 f"bandwidth must be one of {BANDWIDTH_RULES} or a positive "
@@ -468,7 +550,7 @@ def knn_gaussian_affinity(
             )
         zero = scale <= 0
         if zero.any():
-            scale[zero] = _positive_fallback(distances.ravel())
+            scale[zero] = _positive_fallback(row_distances)
     elif isinstance(bandwidth, numbers.Real) and bandwidth > 0:
         scale = np.full(n_samples, float(bandwidth))
     else:
@@ -477,13 +559,11 @@ def knn_gaussian_affinity(
             f"got {bandwidth!r}."
         )
 
-    rows = np.repeat(np.arange(n_samples), n_neighbors)
-    cols = indices.ravel()
     with np.errstate(under="ignore", over="ignore"):
         # (d / h_i) * (d / h_j) rather than d^2 / (h_i h_j): no overflow
         # unless h is tiny next to d, where the ratio may become inf and
         # the weight exp(-inf) = 0, floored below.
-        ratio = distances.ravel() / scale[rows] * (distances.ravel() / scale[cols])
+        ratio = row_distances / scale[rows] * (row_distances / scale[cols])
         weights = np.exp(-0.5 * ratio)
     # Underflow to 0 would silently drop an edge from the sparse structure.
     weights = np.maximum(weights, np.finfo(np.float64).tiny)
@@ -548,7 +628,13 @@ class NeighbourSampler:
         target = self.offset[anchors] + u * self.degree[anchors]
         position = np.searchsorted(self.cumulative, target, side="right")
         position = np.clip(position, self.row_start[anchors], self.row_last[anchors])
-        neighbours = self.indices[position] if self.indices.size else anchors.copy()
+        if self.indices.size:
+            # Isolated rows after the last stored entry point one past the
+            # end; they are replaced by the anchor itself just below.
+            np.minimum(position, self.indices.size - 1, out=position)
+            neighbours = self.indices[position]
+        else:
+            neighbours = anchors.copy()
         isolated = self.degree[anchors] <= 0
         neighbours = np.where(isolated, anchors, neighbours)
         return neighbours.astype(np.intp), self.degree[anchors]

@@ -27,6 +27,8 @@ from sklearn.utils.multiclass import (
 )
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
+    check_consistent_length,
     check_is_fitted,
     validate_data,
 )
@@ -336,28 +338,52 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         )
         return X, y
 
+    def _validate_groups(self, groups, X):
+        """``groups`` as a 1-D array of one label per row of ``X``, or None."""
+        if groups is None:
+            return None
+        groups = check_array(groups, ensure_2d=False, dtype=None, input_name="groups")
+        if groups.ndim != 1:
+            raise ValueError(
+                f"groups must be 1-D, one label per sample; got an array of "
+                f"shape {groups.shape}."
+            )
+        check_consistent_length(X, groups)
+        if self._similarity_weight() <= 0:
+            warnings.warn(
+                "groups has no effect with similarity_weight=0: they only "
+                "restrict the pairs of the gate-similarity penalty.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return groups
+
     def _accepts_multi_output(self):
         return False
 
-    def _fit(self, X, y, sample_weight=None):
+    def _fit(self, X, y, sample_weight=None, groups=None):
         first_pass = not (self.warm_start and hasattr(self, "coefs_"))
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded = self._encode_targets(y, first_pass)
         sample_weight = _normalised_sample_weight(sample_weight, X)
+        groups = self._validate_groups(groups, X)
         _warn_if_far_from_unit_scale(X, stacklevel=5)
 
         rng = check_random_state(self.random_state)
         n_samples, n_features = X.shape
 
         if self.early_stopping:
-            (X_train, X_val, y_train, y_val, w_train, w_val) = train_test_split(
-                X,
-                y_encoded,
-                sample_weight,
+            arrays = [X, y_encoded, sample_weight]
+            if groups is not None:
+                arrays.append(groups)
+            parts = train_test_split(
+                *arrays,
                 test_size=self.validation_fraction,
                 random_state=rng,
                 stratify=self._split_stratify(y_encoded),
             )
+            X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
+            groups = parts[6] if groups is not None else None
             if X_val.shape[0] < 1:
                 raise ValueError(
                     "validation_fraction is too small: the validation split is "
@@ -370,7 +396,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
         if first_pass:
             self._initialise_parameters(n_features, rng)
-        data = self._training_data(X_train, y_train, w_train, rng)
+        data = self._training_data(X_train, y_train, w_train, rng, groups)
         params = [p.copy() for p in self._params()]
         # A new fit (warm-started or not) starts a fresh Adam, as
         # scikit-learn's MLPs do; only partial_fit continues the saved state.
@@ -512,11 +538,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.t_ = 0
         self.__dict__.pop("_training_state", None)
 
-    def _training_data(self, X_train, y_train, w_train, rng):
+    def _training_data(self, X_train, y_train, w_train, rng, groups=None):
         """Everything one epoch needs: data, neighbour sampler, objective spec.
 
         The kNN affinity is built here, over ``X_train``: over the whole
-        training set in ``fit``, over the given batch in ``partial_fit``.
+        training set in ``fit``, over the given batch in ``partial_fit``;
+        with ``groups``, within each group.
         When the neighbour search is the randomised approximate one, its
         seed is drawn from ``rng`` (the estimator's ``random_state``); the
         exact search draws nothing, so small fits keep their random stream.
@@ -539,6 +566,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 self.n_neighbors_,
                 self.affinity_bandwidth,
                 random_state=search_seed,
+                groups=groups,
             )
             sampler = NeighbourSampler(affinity)
             # Normalise so that the average sample's neighbour weights sum to

@@ -1,12 +1,51 @@
 """Public LSPIN and LLSPIN estimators: thin subclasses of the shared base."""
 
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 
 from ._base import BaseLSPIN, ClassifierTask, RegressorTask
 from ._docs import fill_doc
 
 
-class _LSPINFamily(BaseLSPIN):
+class _LocallySparse(BaseLSPIN):
+    """What LSPIN and LLSPIN share beyond the base: ``fit`` with ``groups``."""
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None, groups=None):
+        """Fit the model to data ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data; standardise it first (the gates multiply the raw
+            feature values, so a closed gate means "feature at zero").
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Target values (class labels for classifiers).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights; ``None`` weighs every sample equally.
+        groups : array-like of shape (n_samples,), default=None
+            Known sub-population of each sample (cohort, tissue, subtype;
+            any labels), when there is one: the gate-similarity penalty
+            then links each sample only to its nearest neighbours *within
+            its group*, so that the gates of different groups are free to
+            differ while those of one group are pulled together - the
+            supervised affinity of the LSPIN paper's experiments, kept
+            sparse. ``None`` (default) links nearest neighbours in the whole
+            training set. Groups of at most ``n_neighbors`` samples get
+            fewer neighbours (with a warning). Has no effect when
+            ``similarity_weight=0`` (warning). Not needed at prediction
+            time. To pass it through a :class:`~sklearn.pipeline.Pipeline`
+            or a search, enable metadata routing and call
+            ``set_fit_request(groups=True)``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, groups)
+
+
+class _LSPINFamily(_LocallySparse):
     """Hyper-parameters of the estimators with an MLP prediction network."""
 
     def __init__(
@@ -61,7 +100,7 @@ class _LSPINFamily(BaseLSPIN):
         self.verbose = verbose
 
 
-class _LLSPINFamily(BaseLSPIN):
+class _LLSPINFamily(_LocallySparse):
     """Hyper-parameters of the estimators with a linear prediction network."""
 
     _parameter_constraints = {

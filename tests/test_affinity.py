@@ -322,3 +322,105 @@ def test_auto_is_approximate_on_large_data(gaussian_20d, monkeypatch):
 def test_invalid_algorithm(X, algorithm):
     with pytest.raises(ValueError, match="'auto', 'exact', 'approximate'"):
         knn_gaussian_affinity(X, n_neighbors=3, algorithm=algorithm)
+
+
+# ---------------------------------------------------------------------------
+# Affinity within known groups
+# ---------------------------------------------------------------------------
+def brute_force_grouped_affinity(X, groups, k, bandwidth):
+    """Dense reference: kNN among the samples of the same group only."""
+    n = X.shape[0]
+    dist = cdist(X, X)
+    np.fill_diagonal(dist, np.inf)
+    other_group = groups[:, None] != groups[None, :]
+    dist[other_group] = np.inf
+    is_edge = np.zeros((n, n), dtype=bool)
+    knn_dists, scale = [], np.zeros(n)
+    for i in range(n):
+        k_i = min(k, int(np.sum(groups == groups[i])) - 1)
+        if k_i < 1:
+            continue
+        order = np.argsort(dist[i], kind="stable")[:k_i]
+        is_edge[i, order] = True
+        knn_dists.append(dist[i, order])
+        scale[i] = dist[i, order[-1]]
+    if bandwidth == "median":
+        scale = np.full(n, np.median(np.concatenate(knn_dists)))
+    elif bandwidth != "self-tuning":
+        scale = np.full(n, bandwidth)
+    is_edge |= is_edge.T
+    finite = np.where(np.isfinite(dist), dist, 0.0)
+    kernel = np.exp(-(finite**2) / (2 * np.outer(scale, scale) + 1e-300))
+    return np.where(is_edge, kernel, 0.0)
+
+
+@pytest.mark.filterwarnings("ignore:1 group")
+@pytest.mark.parametrize("bandwidth", ["median", "self-tuning", 0.7])
+def test_grouped_affinity_matches_brute_force(X, bandwidth):
+    # Three groups, one of them smaller than n_neighbors + 1.
+    groups = np.array(["a"] * 30 + ["b"] * 25 + ["c"] * 5)
+    np.random.RandomState(1).shuffle(groups)
+    affinity = knn_gaussian_affinity(X, 6, bandwidth=bandwidth, groups=groups)
+    expected = brute_force_grouped_affinity(X, groups, 6, bandwidth)
+    np.testing.assert_allclose(affinity.toarray(), expected, rtol=1e-12)
+    rows, cols = affinity.nonzero()
+    assert np.all(groups[rows] == groups[cols])
+    assert (affinity != affinity.T).nnz == 0
+
+
+def test_one_group_is_the_plain_affinity(X):
+    plain = knn_gaussian_affinity(X, 5)
+    grouped = knn_gaussian_affinity(X, 5, groups=np.full(X.shape[0], 3.5))
+    assert (plain != grouped).nnz == 0
+
+
+def test_small_groups_warn_and_singletons_are_isolated(X):
+    groups = np.r_[np.zeros(55, dtype=int), np.arange(1, 6)]  # five samples alone
+    with pytest.warns(UserWarning, match="5 group") as record:
+        affinity = knn_gaussian_affinity(X, 5, groups=groups)
+    assert "1, 2, 3" in str(record[0].message)
+    degree = np.asarray(affinity.sum(axis=1)).ravel()
+    assert np.all(degree[55:] == 0) and np.all(degree[:55] > 0)
+    sampler = NeighbourSampler(affinity)
+    neighbours, weight = sampler.sample(np.arange(55, 60), np.random.RandomState(0))
+    np.testing.assert_array_equal(neighbours, np.arange(55, 60))
+    np.testing.assert_array_equal(weight, 0.0)
+
+
+def test_every_sample_alone_gives_an_empty_affinity(X):
+    with pytest.warns(UserWarning, match="60 group"):
+        affinity = knn_gaussian_affinity(X, 3, groups=np.arange(X.shape[0]))
+    assert affinity.shape == (60, 60) and affinity.nnz == 0
+
+
+def test_groups_of_the_wrong_shape(X):
+    with pytest.raises(ValueError, match=r"groups must have shape \(60,\)"):
+        knn_gaussian_affinity(X, 3, groups=np.zeros(59))
+
+
+def test_large_groups_use_the_approximate_search(gaussian_20d, monkeypatch):
+    # algorithm="auto" decides per group: a big group is searched with the
+    # forest, a small one exactly.
+    calls = []
+    real_exact, real_approximate = (
+        affinity_module.nearest_neighbors,
+        affinity_module.approximate_nearest_neighbors,
+    )
+    monkeypatch.setattr(affinity_module, "EXACT_MAX_SAMPLES", 300)
+    monkeypatch.setattr(
+        affinity_module,
+        "nearest_neighbors",
+        lambda X, k: calls.append(("exact", X.shape[0])) or real_exact(X, k),
+    )
+    monkeypatch.setattr(
+        affinity_module,
+        "approximate_nearest_neighbors",
+        lambda X, k, random_state: (
+            calls.append(("approximate", X.shape[0]))
+            or real_approximate(X, k, random_state=random_state)
+        ),
+    )
+    n = gaussian_20d.shape[0]
+    groups = np.r_[np.zeros(n - 100), np.ones(100)]
+    knn_gaussian_affinity(gaussian_20d, 5, groups=groups)
+    assert sorted(calls) == [("approximate", n - 100), ("exact", 100)]

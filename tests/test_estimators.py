@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import check_param_validation
 
 from sklspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
@@ -252,3 +253,91 @@ def test_sample_weight_zero_matches_dropping_in_expectation(data):
         X_mixed, y_mixed, sample_weight=weight
     )
     assert model.score(X, y) > 0.9
+
+
+# ---------------------------------------------------------------------------
+# fit(..., groups=...): similarity pairs within known groups
+# ---------------------------------------------------------------------------
+def _fitted_arrays(est):
+    return est.coefs_ + est.intercepts_ + est.gating_coefs_ + est.gating_intercepts_
+
+
+@pytest.mark.parametrize("est", ALL, ids=_ids(ALL))
+def test_one_group_fits_bit_for_bit_like_no_groups(est, data):
+    X, y_class, y_reg = data
+    y = y_class if is_classifier(est) else y_reg
+    plain = clone(est).fit(X, y)
+    grouped = clone(est).fit(X, y, groups=["all"] * X.shape[0])
+    for a, b in zip(_fitted_arrays(plain), _fitted_arrays(grouped)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_groups_restrict_the_similarity_pairs(data, monkeypatch, early_stopping):
+    import sklspin._base as base_module
+
+    seen = []
+    real_sampler = base_module.NeighbourSampler
+
+    def recording_sampler(affinity):
+        seen.append(affinity)
+        return real_sampler(affinity)
+
+    monkeypatch.setattr(base_module, "NeighbourSampler", recording_sampler)
+    X, _, y = data
+    groups = np.where(X[:, 4] > 0, "high", "low")
+    est = LSPINRegressor(early_stopping=early_stopping, **SMALL)
+    est.fit(X, y, groups=groups)
+    (affinity,) = seen
+    train_groups = groups
+    if early_stopping:
+        # The split is the first draw from random_state=0 (no stratification
+        # for a regressor); the groups must have followed their rows.
+        _, _, train_groups, _ = train_test_split(
+            X,
+            groups,
+            test_size=est.validation_fraction,
+            random_state=np.random.RandomState(0),
+        )
+    assert affinity.shape[0] == train_groups.shape[0]
+    rows, cols = affinity.nonzero()
+    assert rows.size > 0
+    np.testing.assert_array_equal(train_groups[rows], train_groups[cols])
+
+
+def test_groups_are_validated(data):
+    X, _, y = data
+    est = LSPINRegressor(**SMALL)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X, y, groups=np.zeros(X.shape[0] - 1))
+    with pytest.raises(ValueError, match="groups must be 1-D"):
+        est.fit(X, y, groups=np.zeros((X.shape[0], 2)))
+    with pytest.raises(ValueError, match="groups contains NaN"):
+        est.fit(X, y, groups=np.full(X.shape[0], np.nan))
+    with pytest.warns(UserWarning, match="groups has no effect with similarity"):
+        est.set_params(similarity_weight=0.0).fit(X, y, groups=np.zeros(X.shape[0]))
+
+
+def test_groups_are_routed_through_a_pipeline(data):
+    import sklearn
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, _, y = data
+    groups = (X[:, 4] > 0).astype(int)
+    with sklearn.config_context(enable_metadata_routing=True):
+        pipe = make_pipeline(
+            StandardScaler(),
+            LSPINRegressor(**SMALL).set_fit_request(groups=True, sample_weight=False),
+        )
+        pipe.fit(X, y, groups=groups)
+    direct = LSPINRegressor(**SMALL).fit(
+        StandardScaler().fit_transform(X), y, groups=groups
+    )
+    without = LSPINRegressor(**SMALL).fit(StandardScaler().fit_transform(X), y)
+    for a, b in zip(_fitted_arrays(pipe[-1]), _fitted_arrays(direct)):
+        np.testing.assert_array_equal(a, b)
+    assert not all(
+        np.array_equal(a, b)
+        for a, b in zip(_fitted_arrays(direct), _fitted_arrays(without))
+    )
