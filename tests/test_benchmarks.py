@@ -15,6 +15,7 @@ SCRIPT = ROOT / "benchmarks" / "paper_synthetic.py"
 CLASSIFICATION_ROWS = [
     "LSPIN (default)",
     "LSPIN (tuned λ)",
+    "LSPIN (known groups)",
     "LLSPIN (default)",
     "LLSPIN (tuned λ)",
     "Linear STG",
@@ -132,15 +133,18 @@ def test_quick_run_targets_and_diagnosis(quick_run):
     assert [r[:2] for r in targets[1:]] == [
         ["E1", "default"],
         ["E1", "tuned λ"],
+        ["E1", "known groups"],
         ["E5", "default"],
         ["E5", "tuned λ"],
+        ["E5", "known groups"],
     ]
     for row in targets[1:]:
         assert row[4] == "met" or row[4].startswith("missed by ")
         assert row[7] == "met" or row[7].startswith("missed by ")
-    diag = tables["LSPIN (default), E5"]
-    assert [r[0] for r in diag[1:]] == ["0", "1", "2"]  # x21 = -1, 0, 1
-    assert diag[1][1].startswith("x1 ") and "x21" in diag[1][1]
+    for method in ("default", "known groups"):
+        diag = tables[f"LSPIN ({method}), E5"]
+        assert [r[0] for r in diag[1:]] == ["0", "1", "2"]  # x21 = -1, 0, 1
+        assert diag[1][1].startswith("x1 ") and "x21" in diag[1][1]
 
 
 def test_parse_args_rejects_unknown_dataset(capsys):
