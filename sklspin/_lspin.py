@@ -33,8 +33,9 @@ class _LocallySparse(BaseLSPIN):
             training set. Groups of at most ``n_neighbors`` samples get
             fewer neighbours (with a warning). Has no effect when
             ``similarity_weight=0`` (warning). Not needed at prediction
-            time. To pass it through a :class:`~sklearn.pipeline.Pipeline`
-            or a search, enable metadata routing and call
+            time. In a :class:`~sklearn.pipeline.Pipeline`, pass it as
+            ``<step name>__groups``; through a search or other
+            meta-estimators, enable metadata routing and call
             ``set_fit_request(groups=True)``.
 
         Returns
