@@ -39,6 +39,7 @@ from ._affinity import (
     knn_gaussian_affinity,
     uses_approximate_search,
 )
+from ._docs import fill_doc
 from ._gates import gate_values
 from ._losses import Batch, ObjectiveSpec, objective
 from ._networks import init_mlp, mlp_forward
@@ -730,18 +731,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.gate_open_fraction_ = open_count / n_samples
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; standardise it first (the gates multiply the raw
-            feature values, so a closed gate means "feature at zero").
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values (class labels for classifiers).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; ``None`` weighs every sample equally.
+        {fit_data}
 
         Returns
         -------

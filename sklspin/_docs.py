@@ -8,6 +8,15 @@ is described once.
 import textwrap
 
 _FRAGMENTS = {
+    "fit_data": """
+X : array-like of shape (n_samples, n_features)
+    Training data; standardise it first (the gates multiply the raw
+    feature values, so a closed gate means "feature at zero").
+y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+    Target values (class labels for classifiers).
+sample_weight : array-like of shape (n_samples,), default=None
+    Per-sample weights; ``None`` weighs every sample equally.
+""",
     "prediction_network": """
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
     Sizes of the hidden layers of the prediction network, which receives

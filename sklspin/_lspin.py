@@ -10,18 +10,13 @@ class _LocallySparse(BaseLSPIN):
     """What LSPIN and LLSPIN share beyond the base: ``fit`` with ``groups``."""
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc
     def fit(self, X, y, sample_weight=None, groups=None):
         """Fit the model to data ``X`` and targets ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data; standardise it first (the gates multiply the raw
-            feature values, so a closed gate means "feature at zero").
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Target values (class labels for classifiers).
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights; ``None`` weighs every sample equally.
+        {fit_data}
         groups : array-like of shape (n_samples,), default=None
             Known sub-population of each sample (cohort, tissue, subtype;
             any labels), when there is one: the gate-similarity penalty
