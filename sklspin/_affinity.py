@@ -608,11 +608,15 @@ class NeighbourSampler:
         self.indices = affinity.indices
         self.cumulative = np.cumsum(affinity.data)
         row_start, row_end = self.indptr[:-1], self.indptr[1:]
-        self.row_start = row_start
-        self.row_last = np.maximum(row_end - 1, row_start)
         self.offset = np.where(row_start > 0, self.cumulative[row_start - 1], 0.0)
         end = np.where(row_end > 0, self.cumulative[np.maximum(row_end - 1, 0)], 0.0)
         self.degree = np.where(row_end > row_start, end - self.offset, 0.0)
+        # Rows without neighbours (after the last stored entry, their start
+        # is one past the end) get any valid position: sample() replaces
+        # their draw by the anchor itself.
+        last_entry = max(self.indices.size - 1, 0)
+        self.row_start = np.minimum(row_start, last_entry)
+        self.row_last = np.minimum(np.maximum(row_end - 1, row_start), last_entry)
 
     def sample(self, anchors, rng):
         """One neighbour per anchor; anchors without neighbours get themselves.
@@ -628,13 +632,7 @@ class NeighbourSampler:
         target = self.offset[anchors] + u * self.degree[anchors]
         position = np.searchsorted(self.cumulative, target, side="right")
         position = np.clip(position, self.row_start[anchors], self.row_last[anchors])
-        if self.indices.size:
-            # Isolated rows after the last stored entry point one past the
-            # end; they are replaced by the anchor itself just below.
-            np.minimum(position, self.indices.size - 1, out=position)
-            neighbours = self.indices[position]
-        else:
-            neighbours = anchors.copy()
+        neighbours = self.indices[position] if self.indices.size else anchors.copy()
         isolated = self.degree[anchors] <= 0
         neighbours = np.where(isolated, anchors, neighbours)
         return neighbours.astype(np.intp), self.degree[anchors]
