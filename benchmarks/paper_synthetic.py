@@ -155,6 +155,9 @@ METHODS = (
     "HistGradientBoosting",
 )
 
+# The LSPIN rows compared with the targets and broken down per group.
+LSPIN_ROWS = ("LSPIN (default)", "LSPIN (tuned λ)", "LSPIN (known groups)")
+
 QUICK = {
     "n_samples": 150,
     "max_iter": 5,  # epochs of the sklspin estimators
@@ -557,7 +560,7 @@ def targets_table(summary, datasets):
     for name in datasets:
         regression = name in REGRESSION
         f1_t, sc_t = TARGETS[name]
-        for method in ("LSPIN (default)", "LSPIN (tuned λ)", "LSPIN (known groups)"):
+        for method in LSPIN_ROWS:
             if (name, method) not in summary:
                 continue
             s = summary[name, method]
@@ -782,7 +785,7 @@ def report(records, env, wall_time, datasets, seeds, quick, n_jobs):
         "is x11 < 0 and group 1 is x11 ≥ 0; E4 group 0 is the N(+1) cluster; "
         "E5 groups 0, 1, 2 are x21 = -1, 0, 1."
     )
-    for method in ("LSPIN (default)", "LSPIN (tuned λ)", "LSPIN (known groups)"):
+    for method in LSPIN_ROWS:
         for name in datasets:
             if (name, method) in summary:
                 doc.heading(f"{method}, {name}", 3)
