@@ -5,6 +5,8 @@ with the fragments below, so that a parameter shared by several estimators
 is described once.
 """
 
+import inspect
+import string
 import textwrap
 
 _FRAGMENTS = {
@@ -26,17 +28,26 @@ activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
     Hidden-layer activation of the prediction network.
 """,
     "gating": """
-gating_hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
+gating_hidden_layer_sizes : array-like of shape (n_layers - 2,), default=$gating_hidden_layer_sizes
     Sizes of the hidden (tanh) layers of the gating network that maps a
-    sample ``x`` to its gate means ``mu(x)``.
+    sample ``x`` to its gate means ``mu(x)``; ``()`` makes it linear,
+    ``mu(x) = tanh(W x + b)``. LSPIN's default is linear: its prediction
+    network is non-linear already, and a gating network that can compute
+    the label itself tends to encode the prediction in *which* gates it
+    opens (a different set for each class) rather than select the features
+    that explain it. LLSPIN's default has a hidden layer: with a linear
+    predictor, the gating network is what makes the model non-linear (a
+    different linear model in each region of the input space).
 
-sparsity_weight : float, default=0.05
+sparsity_weight : float, default=$sparsity_weight
     Weight of the expected-L0 penalty ``sum_j Phi((mu_j(x) + 0.5) / sigma)``,
     the expected number of open gates of a sample. It is the price of
     keeping one feature open for one sample, in units of the task loss
-    (log-loss, or half squared error on standardised targets). Larger
-    values select fewer features; choose it on a task metric with
-    cross-validation.
+    (log-loss, or half squared error on standardised targets: a feature
+    must explain more than about twice this fraction of the target's
+    variance to stay open). Larger values select fewer features; choose it
+    on a task metric with cross-validation. LLSPIN's default is lower, as
+    a linear predictor gains less from each open feature.
 
 similarity_weight : float, default=0.1
     Weight of the gate-similarity penalty ``sum_j K_ij ||z_i - z_j||^2``,
@@ -180,7 +191,13 @@ feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
 
 def fill_doc(obj):
-    """Replace ``{name}`` placeholders in ``obj.__doc__`` by shared fragments."""
+    """Fill ``obj.__doc__``: shared fragments and, for a class, its defaults.
+
+    ``{name}`` placeholders are replaced by the fragments above; then, when
+    ``obj`` is a class, ``$parameter`` placeholders by the ``repr`` of that
+    parameter's default in ``obj.__init__``, for the fragments whose
+    default differs between estimators.
+    """
     doc = obj.__doc__
     for name, text in _FRAGMENTS.items():
         key = "{" + name + "}"
@@ -190,5 +207,11 @@ def fill_doc(obj):
         indent = line[: len(line) - len(line.lstrip())]
         block = textwrap.indent(text.strip("\n"), indent).lstrip()
         doc = doc.replace(key, block)
+    if isinstance(obj, type):
+        defaults = {
+            name: repr(param.default)
+            for name, param in inspect.signature(obj.__init__).parameters.items()
+        }
+        doc = string.Template(doc).safe_substitute(defaults)
     obj.__doc__ = doc
     return obj

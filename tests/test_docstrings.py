@@ -16,6 +16,7 @@ The numpydoc tests are skipped, with the reason, when numpydoc is not
 installed (it is part of the ``docs`` and ``tests`` extras).
 """
 
+import ast
 import importlib
 import inspect
 import re
@@ -191,6 +192,25 @@ def test_fitted_attributes_are_documented(path, cls):
     if not hasattr(estimator, "feature_names_in_"):  # no pandas installed
         missing = [name for name in missing if name != "feature_names_in_"]
     assert not missing, f"{path}: documented but missing after fit: {missing}"
+
+
+@pytest.mark.parametrize(
+    "path, cls",
+    [
+        pytest.param(path, cls, id=path)
+        for path, cls in PUBLIC_CLASSES
+        if hasattr(cls, "get_params")
+    ],
+)
+def test_documented_defaults_are_the_actual_defaults(path, cls):
+    # Parameter lines look like "    name : type, default=value".
+    documented = dict(re.findall(r"\n    (\w+) : [^\n]*?default=(.+)\n", cls.__doc__))
+    for name, param in inspect.signature(cls).parameters.items():
+        assert name in documented, f"{path}: no default documented for {name}"
+        assert ast.literal_eval(documented[name]) == param.default, (
+            f"{path}: {name} documented as {documented[name]}, "
+            f"actual default {param.default!r}"
+        )
 
 
 # --------------------------------------------------------------------------

@@ -42,15 +42,19 @@ def test_known_groups_recover_features_where_input_neighbours_straddle_groups():
     # E5: the group is set by one of 21 features, so nearest neighbours in
     # the whole input space are often (~45 %) from another group and the
     # similarity penalty blurs the groups' gates; linking neighbours within
-    # the known groups only lets each group keep its own features.
+    # the known groups only lets each group keep its own features. The
+    # penalty is kept at full weight throughout ("constant"), where the
+    # blurring is strongest; the default anneal hides part of it.
     with_groups, without = [], []
     for seed in range(3):
         X, y, mask, groups = make_paper_e5(n_samples=600, random_state=seed)
         X = StandardScaler().fit_transform(X)
         for known, scores in ((groups, with_groups), (None, without)):
-            model = LSPINRegressor(max_iter=150, random_state=seed)
+            model = LSPINRegressor(
+                similarity_schedule="constant", max_iter=150, random_state=seed
+            )
             model.fit(X, y, groups=known)
             scores.append(feature_selection_f1(mask, model.predict_gates(X)))
-    # Measured: 1.0 / 1.0 / 0.95 with the groups, 0.76 / 0.97 / 0.76 without.
+    # Measured: 0.95 / 1.0 / 1.0 with the groups, 0.82 / 0.90 / 0.90 without.
     assert np.mean(with_groups) >= 0.95, with_groups
     assert np.mean(with_groups) >= np.mean(without) + 0.08, (with_groups, without)
