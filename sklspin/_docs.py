@@ -28,7 +28,7 @@ activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
     Hidden-layer activation of the prediction network.
 """,
     "gating": """
-gating_hidden_layer_sizes : array-like of shape (n_layers - 2,), default=$gating_hidden_layer_sizes
+gating_hidden_layer_sizes : tuple of int, default=$gating_hidden_layer_sizes
     Sizes of the hidden (tanh) layers of the gating network that maps a
     sample ``x`` to its gate means ``mu(x)``; ``()`` makes it linear,
     ``mu(x) = tanh(W x + b)``. LSPIN's default is linear: its prediction
