@@ -49,6 +49,12 @@ from ._threads import one_blas_thread
 # Last-layer weight scale of the gating network: initial gates barely depend
 # on x, so every sample starts from the same gates.
 _GATING_OUTPUT_SCALE = 0.01
+# gating_hidden_layer_sizes="auto": one (n_features, n_features) weight
+# matrix while it is no larger than a bottleneck of this width (two
+# matrices of n_features x width), i.e. up to 2 * width features; above,
+# the bottleneck, so that the gating network grows linearly with the
+# number of features.
+_AUTO_GATING_WIDTH = 64
 # Gate means live in (MU_LOW, MU_HIGH) = (-1, 1), the range of the gating
 # network's tanh output. At either end the training
 # noise still moves the gate across the boundary with probability
@@ -78,14 +84,14 @@ _SIMILARITY_ANNEALED_FRACTION = 0.1
 _CHUNK_ROWS = 65536
 
 
-def lspin_gate_means(gate_params, X):
+def lspin_gate_means(gate_params, X, activation="tanh"):
     """Gate means of the LSPIN gating network.
 
-    tanh hidden layers and a tanh output, so ``mu`` lies in
+    Hidden layers with ``activation`` and a tanh output, so ``mu`` lies in
     ``(MU_LOW, MU_HIGH) = (-1, 1)``: it can go below -0.5 (closed gate) but
     not so far that the gate can never reopen.
     """
-    return mlp_forward(gate_params, X, activation="tanh", output_activation="tanh")
+    return mlp_forward(gate_params, X, activation=activation, output_activation="tanh")
 
 
 def gating_rate_multipliers(gate_params):
@@ -189,9 +195,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         ],
         "activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "gating_hidden_layer_sizes": [
+            StrOptions({"auto"}),
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
+        "gating_activation": [StrOptions({"identity", "logistic", "tanh", "relu"})],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
         "similarity_weight": [Interval(Real, 0, None, closed="left")],
         "similarity_schedule": [StrOptions({"anneal", "constant"})],
@@ -234,23 +242,28 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _prediction_activation(self):
         return self.activation
 
+    def _gating_hidden_sizes(self, n_features):
+        """Hidden layer sizes of the gating network for ``n_features`` inputs."""
+        if isinstance(self.gating_hidden_layer_sizes, str):  # "auto"
+            if n_features <= 2 * _AUTO_GATING_WIDTH:
+                return ()
+            return (_AUTO_GATING_WIDTH,)
+        return _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
+
     def _init_gate_params(self, n_features, rng):
         """Parameters of the gating model, as a list of arrays."""
-        sizes = _layer_sizes(
-            self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes"
-        )
+        sizes = self._gating_hidden_sizes(n_features)
         params = init_mlp(
             (n_features, *sizes, n_features),
             rng,
-            activation="tanh",
+            activation=self.gating_activation,
             output_scale=_GATING_OUTPUT_SCALE,
         )
         params[-1] += initial_gate_bias()
         return params
 
-    @staticmethod
-    def _gate_means(gate_params, X):
-        return lspin_gate_means(gate_params, X)
+    def _gate_means(self, gate_params, X):
+        return lspin_gate_means(gate_params, X, self.gating_activation)
 
     def _similarity_weight(self):
         return self.similarity_weight

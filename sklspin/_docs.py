@@ -28,16 +28,25 @@ activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
     Hidden-layer activation of the prediction network.
 """,
     "gating": """
-gating_hidden_layer_sizes : tuple of int, default=$gating_hidden_layer_sizes
-    Sizes of the hidden (tanh) layers of the gating network that maps a
-    sample ``x`` to its gate means ``mu(x)``; ``()`` makes it linear,
-    ``mu(x) = tanh(W x + b)``. LSPIN's default is linear: its prediction
-    network is non-linear already, and a gating network that can compute
-    the label itself tends to encode the prediction in *which* gates it
-    opens (a different set for each class) rather than select the features
-    that explain it. LLSPIN's default has a hidden layer: with a linear
-    predictor, the gating network is what makes the model non-linear (a
-    different linear model in each region of the input space).
+gating_hidden_layer_sizes : "auto" or array-like of shape (n_layers - 2,), \
+default=$gating_hidden_layer_sizes
+    Sizes of the hidden layers of the gating network that maps a sample
+    ``x`` to its gate means ``mu(x)`` through a ``tanh`` output layer.
+    ``"auto"``: no hidden layer up to 128 features (one weight matrix,
+    ``mu(x) = tanh(W x + b)``), one layer of 64 above, so that the gating
+    network's size stays linear in the number of features.
+
+gating_activation : {"identity", "logistic", "tanh", "relu"}, \
+default=$gating_activation
+    Hidden-layer activation of the gating network. With LSPIN's defaults
+    the gating network is linear (``"identity"``; of rank at most 64 above
+    128 features): the prediction network is non-linear already, and a
+    gating network that can compute the label itself tends to encode the
+    prediction in *which* gates it opens (a different set for each class)
+    rather than select the features that explain it. LLSPIN's default is
+    ``"tanh"`` with a hidden layer: with a linear predictor, the gating
+    network is what makes the model non-linear (a different linear model
+    in each region of the input space).
 
 sparsity_weight : float, default=$sparsity_weight
     Weight of the expected-L0 penalty ``sum_j Phi((mu_j(x) + 0.5) / sigma)``,
@@ -190,6 +199,11 @@ feature_names_in_ : ndarray of shape (`n_features_in_`,)
 }
 
 
+def _literal(value):
+    """``value`` as numpydoc writes a default: strings in double quotes."""
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 def fill_doc(obj):
     """Fill ``obj.__doc__``: shared fragments and, for a class, its defaults.
 
@@ -209,7 +223,7 @@ def fill_doc(obj):
         doc = doc.replace(key, block)
     if isinstance(obj, type):
         defaults = {
-            name: repr(param.default)
+            name: _literal(param.default)
             for name, param in inspect.signature(obj.__init__).parameters.items()
         }
         doc = string.Template(doc).safe_substitute(defaults)

@@ -49,7 +49,8 @@ class _LSPINFamily(_LocallySparse):
         hidden_layer_sizes=(64,),
         activation="relu",
         *,
-        gating_hidden_layer_sizes=(),
+        gating_hidden_layer_sizes="auto",
+        gating_activation="identity",
         sparsity_weight=0.05,
         similarity_weight=0.1,
         similarity_schedule="anneal",
@@ -74,6 +75,7 @@ class _LSPINFamily(_LocallySparse):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.gating_hidden_layer_sizes = gating_hidden_layer_sizes
+        self.gating_activation = gating_activation
         self.sparsity_weight = sparsity_weight
         self.similarity_weight = similarity_weight
         self.similarity_schedule = similarity_schedule
@@ -109,6 +111,7 @@ class _LLSPINFamily(_LocallySparse):
         self,
         *,
         gating_hidden_layer_sizes=(64,),
+        gating_activation="tanh",
         sparsity_weight=0.01,
         similarity_weight=0.1,
         similarity_schedule="anneal",
@@ -131,6 +134,7 @@ class _LLSPINFamily(_LocallySparse):
         verbose=False,
     ):
         self.gating_hidden_layer_sizes = gating_hidden_layer_sizes
+        self.gating_activation = gating_activation
         self.sparsity_weight = sparsity_weight
         self.similarity_weight = similarity_weight
         self.similarity_schedule = similarity_schedule

@@ -36,6 +36,7 @@ from ._lspin import LSPINClassifier
 # which global gates do not have.
 _LSPIN_ONLY_PARAMS = (
     "gating_hidden_layer_sizes",
+    "gating_activation",
     "similarity_weight",
     "similarity_schedule",
     "n_neighbors",

@@ -341,3 +341,48 @@ def test_groups_are_routed_through_a_pipeline(data):
         np.array_equal(a, b)
         for a, b in zip(_fitted_arrays(direct), _fitted_arrays(without))
     )
+
+
+@pytest.mark.parametrize("Estimator", [LSPINClassifier, LLSPINClassifier])
+@pytest.mark.parametrize("n_features, hidden", [(3, ()), (128, ()), (129, (64,))])
+def test_auto_gating_network_is_linear_in_size(Estimator, n_features, hidden):
+    # One n_features x n_features matrix while it is no larger than two
+    # n_features x 64 matrices, a 64-unit bottleneck above.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, n_features))
+    y = (X[:, 0] > 0).astype(int)
+    model = Estimator(gating_hidden_layer_sizes="auto", max_iter=1, random_state=0)
+    model.fit(X, y)
+    widths = [W.shape[1] for W in model.gating_coefs_]
+    assert widths == [*hidden, n_features]
+
+
+@pytest.mark.parametrize("activation", ["identity", "tanh", "relu", "logistic"])
+def test_gating_activation_is_the_hidden_activation(activation, data):
+    X, y, _ = data
+    model = LSPINClassifier(
+        gating_hidden_layer_sizes=(6,),
+        gating_activation=activation,
+        max_iter=5,
+        random_state=0,
+    ).fit(X, y)
+    (W1, W2), (b1, b2) = model.gating_coefs_, model.gating_intercepts_
+    hidden = {
+        "identity": lambda a: a,
+        "tanh": np.tanh,
+        "relu": lambda a: np.maximum(a, 0),
+        "logistic": lambda a: 1 / (1 + np.exp(-a)),
+    }[activation](X @ W1 + b1)
+    expected = np.clip(np.tanh(hidden @ W2 + b2) + 0.5, 0, 1)
+    np.testing.assert_allclose(model.predict_gates(X), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_lspin_default_gating_network_is_linear(data):
+    # LSPIN's default gating network cannot compute a non-linear function
+    # of x: its gate means are tanh of an affine map.
+    X, y, _ = data
+    model = LSPINClassifier(max_iter=5, random_state=0).fit(X, y)
+    assert len(model.gating_coefs_) == 1
+    W, b = model.gating_coefs_[0], model.gating_intercepts_[0]
+    expected = np.clip(np.tanh(X @ W + b) + 0.5, 0, 1)
+    np.testing.assert_allclose(model.predict_gates(X), expected, rtol=1e-12, atol=1e-12)

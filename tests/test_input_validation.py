@@ -111,6 +111,8 @@ def test_unfitted_estimator(estimator, Xy):
         ({"n_neighbors": 0}, "n_neighbors"),
         ({"affinity_bandwidth": "mean"}, "affinity_bandwidth"),
         ({"gating_hidden_layer_sizes": (4, 0)}, "gating_hidden_layer_sizes"),
+        ({"gating_hidden_layer_sizes": "automatic"}, "gating_hidden_layer_sizes"),
+        ({"gating_activation": "softmax"}, "gating_activation"),
         ({"batch_size": 0}, "batch_size"),
     ],
 )
