@@ -635,6 +635,7 @@ def _defaults_line():
         keep = [
             "hidden_layer_sizes",
             "gating_hidden_layer_sizes",
+            "gating_activation",
             "sparsity_weight",
             "similarity_weight",
             "similarity_schedule",
