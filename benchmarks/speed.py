@@ -165,12 +165,18 @@ def _timed_optimizer(base_class):
     return Timed
 
 
-def random_knn_affinity(X, n_neighbors=10, bandwidth="median", random_state=None):
+def random_knn_affinity(
+    X, n_neighbors=10, bandwidth="median", random_state=None, groups=None
+):
     """Stand-in for the kNN affinity: random neighbours, same sparsity.
 
     ``random_state`` (the estimators pass one since 3dd42d5) is ignored: the
-    stand-in always draws from its own fixed seed.
+    stand-in always draws from its own fixed seed. ``groups`` (passed since
+    the estimators take known groups) must be ``None``: the benchmark fits
+    without groups.
     """
+    if groups is not None:
+        raise ValueError("the speed benchmark's affinity stand-in takes no groups")
     n = X.shape[0]
     rng = np.random.RandomState(0)
     rows = np.repeat(np.arange(n), n_neighbors)
@@ -283,8 +289,26 @@ def sklearn_batch_size(batch, n):
     return min(200, n) if batch == "auto" else min(batch, n)
 
 
+def gating_layers(d, linear=False, package=sklspin):
+    """``(fan_in, fan_out)`` of each gating layer of LSPIN (LLSPIN) by default.
+
+    Also returns the hidden activation. Read from the package's own defaults
+    (``gating_hidden_layer_sizes="auto"`` depends on ``d``), so that older
+    revisions measured with ``--before`` get their own architecture.
+    """
+    estimator = (package.LLSPINClassifier if linear else package.LSPINClassifier)()
+    if hasattr(estimator, "_gating_hidden_sizes"):
+        hidden = tuple(estimator._gating_hidden_sizes(d))
+    else:
+        hidden = tuple(estimator.gating_hidden_layer_sizes)
+    sizes = (d, *hidden, d)
+    activation = getattr(estimator, "gating_activation", "tanh")
+    return list(zip(sizes[:-1], sizes[1:])), activation
+
+
 def lspin_n_params(d, hidden=HIDDEN, linear=False):
-    gating = (d + 1) * hidden + (hidden + 1) * d
+    layers, _ = gating_layers(d, linear)
+    gating = sum((fan_in + 1) * fan_out for fan_in, fan_out in layers)
     prediction = d + 1 if linear else (d + 1) * hidden + hidden + 1
     return gating + prediction
 
@@ -381,20 +405,21 @@ def profile_step(package, d, n=10_000, batch_size=256, steps=30, seed=0):
     networks = importlib.import_module(package.__name__ + "._networks")
     optim = importlib.import_module(package.__name__ + "._optim")
     affinity = importlib.import_module(package.__name__ + "._affinity")
-    base = importlib.import_module(package.__name__ + "._base")
 
     rng = np.random.RandomState(seed)
     X, y = make_data(n, d, seed)
     y = y.astype(np.float64)
     w = np.ones(n)
+    layers, gating_activation = gating_layers(d, package=package)
+    gate_sizes = [fan_in for fan_in, _ in layers] + [d]
     gate_params = networks.init_mlp(
-        (d, HIDDEN, d), rng, activation="tanh", output_scale=0.01
+        gate_sizes, rng, activation=gating_activation, output_scale=0.01
     )
     pred_params = networks.init_mlp((d, HIDDEN, 1), rng, activation="relu")
     params = gate_params + pred_params
     spec = losses.ObjectiveSpec(
         n_gate_params=len(gate_params),
-        gate_means=base.lspin_gate_means,
+        gate_means=package.LSPINClassifier()._gate_means,
         activation="relu",
         task_loss="binary_log_loss",
         sigma=0.5,
@@ -508,17 +533,23 @@ def matmul_replay_ms(d, b, repeats=20):
     """CPU ms of the matrix products one LSPIN step needs, alone."""
     rng = np.random.RandomState(0)
     X2 = rng.standard_normal((2 * b, d))
-    W1, W2 = rng.standard_normal((d, HIDDEN)), rng.standard_normal((HIDDEN, d))
-    H2 = rng.standard_normal((2 * b, HIDDEN))
-    G2 = rng.standard_normal((2 * b, d))
+    layers, _ = gating_layers(d)
+    gating_W = [rng.standard_normal(shape) for shape in layers]
+    gating_in = [rng.standard_normal((2 * b, fan_in)) for fan_in, _ in layers]
+    gating_out = [rng.standard_normal((2 * b, fan_out)) for _, fan_out in layers]
     X = rng.standard_normal((b, d))
     V1, v2 = rng.standard_normal((d, HIDDEN)), rng.standard_normal((HIDDEN, 1))
     H, g = rng.standard_normal((b, HIDDEN)), rng.standard_normal((b, 1))
     G = rng.standard_normal((b, HIDDEN))
 
     def products():
-        X2 @ W1, H2 @ W2  # gating forward, anchors and neighbours
-        H2.T @ G2, G2 @ W2.T, X2.T @ H2  # gating backward
+        A = X2
+        for W in gating_W:  # gating forward, anchors and neighbours
+            A = A @ W
+        for layer, W in enumerate(gating_W):  # gating backward
+            gating_in[layer].T @ gating_out[layer]
+            if layer > 0:
+                gating_out[layer] @ W.T
         X @ V1, H @ v2  # prediction forward
         H.T @ g, g @ v2.T, X.T @ G, G @ V1.T  # prediction backward
 
@@ -535,17 +566,28 @@ def flop_floor(d, hidden=HIDDEN):
     Counted for the matrix products only (2 FLOPs per multiply-add), per
     batch row: LSPIN's gating network runs on the anchors and their sampled
     neighbours (2 rows per sample) forward and backward (weight gradients of
-    both layers and the hidden-layer gradient); the prediction network needs
+    every layer, input gradients of all but the first); the prediction network needs
     its input gradient too (it feeds the gates). The MLP needs neither.
     """
-    gating = 2 * (2 * d * hidden) + 2 * (3 * d * hidden)  # per anchor row
+
+    def gating_work(linear):
+        # Per anchor row (two gating rows): forward and weight gradient of
+        # every layer, input gradient of all but the first.
+        return sum(
+            2 * fan_in * fan_out * (3 if layer else 2)
+            for layer, (fan_in, fan_out) in enumerate(gating_layers(d, linear)[0])
+        )
+
     prediction = 3 * d * hidden + 3 * hidden
     linear = 3 * d
     width = equal_size_width(lspin_n_params(d), d)
     width_linear = equal_size_width(lspin_n_params(d, linear=True), d)
     mlp = 2 * d * width + 3 * width
     mlp_linear = 2 * d * width_linear + 3 * width_linear
-    return (gating + prediction) / mlp, (gating + linear) / mlp_linear
+    return (
+        (gating_work(False) + prediction) / mlp,
+        (gating_work(True) + linear) / mlp_linear,
+    )
 
 
 # ---------------------------------------------------------------------------

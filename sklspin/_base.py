@@ -49,10 +49,11 @@ from ._threads import one_blas_thread
 # Last-layer weight scale of the gating network: initial gates barely depend
 # on x, so every sample starts from the same gates.
 _GATING_OUTPUT_SCALE = 0.01
-# gating_hidden_layer_sizes="auto": one (n_features, n_features) weight
-# matrix while it is no larger than a bottleneck of this width (two
-# matrices of n_features x width), i.e. up to 2 * width features; above,
-# the bottleneck, so that the gating network grows linearly with the
+# gating_hidden_layer_sizes="auto": one hidden layer of this width; for a
+# linear gating network (gating_activation="identity") one
+# (n_features, n_features) weight matrix instead while it is no larger than
+# that bottleneck (two matrices of n_features x width), i.e. up to
+# 2 * width features, so that the gating network grows linearly with the
 # number of features.
 _AUTO_GATING_WIDTH = 64
 # Gate means live in (MU_LOW, MU_HIGH) = (-1, 1), the range of the gating
@@ -245,7 +246,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _gating_hidden_sizes(self, n_features):
         """Hidden layer sizes of the gating network for ``n_features`` inputs."""
         if isinstance(self.gating_hidden_layer_sizes, str):  # "auto"
-            if n_features <= 2 * _AUTO_GATING_WIDTH:
+            linear = self.gating_activation == "identity"
+            if linear and n_features <= 2 * _AUTO_GATING_WIDTH:
                 return ()
             return (_AUTO_GATING_WIDTH,)
         return _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")

@@ -110,7 +110,7 @@ class _LLSPINFamily(_LocallySparse):
     def __init__(
         self,
         *,
-        gating_hidden_layer_sizes=(64,),
+        gating_hidden_layer_sizes="auto",
         gating_activation="tanh",
         sparsity_weight=0.01,
         similarity_weight=0.1,

@@ -344,14 +344,31 @@ def test_groups_are_routed_through_a_pipeline(data):
 
 
 @pytest.mark.parametrize("Estimator", [LSPINClassifier, LLSPINClassifier])
-@pytest.mark.parametrize("n_features, hidden", [(3, ()), (128, ()), (129, (64,))])
-def test_auto_gating_network_is_linear_in_size(Estimator, n_features, hidden):
-    # One n_features x n_features matrix while it is no larger than two
-    # n_features x 64 matrices, a 64-unit bottleneck above.
+@pytest.mark.parametrize(
+    "activation, n_features, hidden",
+    [
+        ("identity", 3, ()),
+        ("identity", 128, ()),
+        ("identity", 129, (64,)),
+        ("tanh", 3, (64,)),
+        ("relu", 129, (64,)),
+    ],
+)
+def test_auto_gating_network_is_linear_in_size(
+    Estimator, activation, n_features, hidden
+):
+    # A linear gating network gets one n_features x n_features matrix while
+    # it is no larger than two n_features x 64 matrices, a 64-unit
+    # bottleneck above; a non-linear one always has the 64-unit layer.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, n_features))
     y = (X[:, 0] > 0).astype(int)
-    model = Estimator(gating_hidden_layer_sizes="auto", max_iter=1, random_state=0)
+    model = Estimator(
+        gating_hidden_layer_sizes="auto",
+        gating_activation=activation,
+        max_iter=1,
+        random_state=0,
+    )
     model.fit(X, y)
     widths = [W.shape[1] for W in model.gating_coefs_]
     assert widths == [*hidden, n_features]

@@ -1,0 +1,89 @@
+"""Smoke tests of ``benchmarks/speed.py``: it keeps running as the package changes.
+
+The script replaces the package's affinity and reads its defaults, so a
+change of either can break it without any other test noticing (it once
+stopped with a ``TypeError`` when ``fit`` gained ``groups``). No timing is
+asserted here: the script prints tables, the test checks that it produces
+them.
+"""
+
+import inspect
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sklspin import _affinity
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "speed.py"
+
+
+def _load_speed_module():
+    sys.path.insert(0, str(SCRIPT.parent))
+    try:
+        import speed
+    finally:
+        sys.path.remove(str(SCRIPT.parent))
+    return speed
+
+
+def test_affinity_stand_in_accepts_what_the_estimators_pass():
+    speed = _load_speed_module()
+    real = inspect.signature(_affinity.knn_gaussian_affinity).parameters
+    stand_in = inspect.signature(speed.random_knn_affinity).parameters
+    missing = [name for name in real if name not in stand_in and name != "algorithm"]
+    assert not missing, f"random_knn_affinity lacks {missing}"
+
+
+@pytest.mark.parametrize("d", [20, 100, 1000])
+def test_gating_layers_follow_the_estimators(d):
+    speed = _load_speed_module()
+    from sklspin import LLSPINClassifier, LSPINClassifier
+
+    for linear, Estimator in ((False, LSPINClassifier), (True, LLSPINClassifier)):
+        layers, activation = speed.gating_layers(d, linear)
+        estimator = Estimator()
+        hidden = estimator._gating_hidden_sizes(d)
+        assert [fan_out for _, fan_out in layers] == [*hidden, d]
+        assert activation == estimator.gating_activation
+
+
+@pytest.mark.slow
+def test_quick_run_prints_every_section(tmp_path):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
+    )
+    out = tmp_path / "speed.md"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--quick",
+            "--no-stg",
+            "--steps",
+            "3",
+            "--repeats",
+            "1",
+            "--affinity-budget",
+            "2",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = out.read_text(encoding="utf-8")
+    for heading in ("## A.", "## B.", "## D."):
+        assert heading in report
+    targets = re.findall(r"^\| (20|100) \| ([\d.]+) \| <= ", report, flags=re.M)
+    assert {d for d, _ in targets} == {"20", "100"}
+    assert all(float(ratio) > 0 for _, ratio in targets)
