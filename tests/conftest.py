@@ -1,5 +1,11 @@
 """Shared test configuration."""
 
+import importlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -8,6 +14,7 @@ from sklspin._losses import Batch, ObjectiveSpec
 from sklspin._networks import init_mlp
 
 _DEFAULT_PRINT_OPTIONS = np.get_printoptions()
+_REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +24,44 @@ def _restore_numpy_print_options():
     arrays printed with the defaults."""
     with np.printoptions(**_DEFAULT_PRINT_OPTIONS):
         yield
+
+
+@pytest.fixture(scope="session")
+def run_repository_script():
+    """``run(path, *args, timeout=...)``: run a repository script (e.g. a
+    benchmark) from the repository root with this checkout of sklspin
+    importable; returns the :class:`subprocess.CompletedProcess`."""
+
+    def run(path, *args, timeout):
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(_REPOSITORY), *filter(None, [env.get("PYTHONPATH")])]
+        )
+        return subprocess.run(
+            [sys.executable, str(path), *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=_REPOSITORY,
+            timeout=timeout,
+        )
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def import_benchmark():
+    """``load(name)``: import ``benchmarks/<name>.py`` as a module."""
+
+    def load(name):
+        folder = str(_REPOSITORY / "benchmarks")
+        sys.path.insert(0, folder)
+        try:
+            return importlib.import_module(name)
+        finally:
+            sys.path.remove(folder)
+
+    return load
 
 
 def _objective_problem(

@@ -1,10 +1,7 @@
 """Smoke test of the synthetic benchmark script (``--quick``: tiny data)."""
 
 import math
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -57,28 +54,17 @@ def _numbers(cell):
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory):
+def quick_run(tmp_path_factory, run_repository_script):
     out = tmp_path_factory.mktemp("bench")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
-    )
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--quick",
-            "--datasets",
-            "E1,E5",
-            "--out",
-            str(out / "quick.md"),
-            "--rst",
-            str(out / "quick.rst"),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    proc = run_repository_script(
+        SCRIPT,
+        "--quick",
+        "--datasets",
+        "E1,E5",
+        "--out",
+        out / "quick.md",
+        "--rst",
+        out / "quick.rst",
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -147,12 +133,8 @@ def test_quick_run_targets_and_diagnosis(quick_run):
         assert diag[1][1].startswith("x1 ") and "x21" in diag[1][1]
 
 
-def test_parse_args_rejects_unknown_dataset(capsys):
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import paper_synthetic
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
+def test_parse_args_rejects_unknown_dataset(capsys, import_benchmark):
+    paper_synthetic = import_benchmark("paper_synthetic")
     args = paper_synthetic.parse_args(["--quick"])
     assert (args.datasets, args.seeds, args.n_jobs) == (["E1", "E5"], 1, 1)
     args = paper_synthetic.parse_args([])

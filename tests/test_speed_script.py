@@ -8,10 +8,7 @@ them.
 """
 
 import inspect
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,17 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "speed.py"
 
 
-def _load_speed_module():
-    sys.path.insert(0, str(SCRIPT.parent))
-    try:
-        import speed
-    finally:
-        sys.path.remove(str(SCRIPT.parent))
-    return speed
-
-
-def test_affinity_stand_in_accepts_what_the_estimators_pass():
-    speed = _load_speed_module()
+def test_affinity_stand_in_accepts_what_the_estimators_pass(import_benchmark):
+    speed = import_benchmark("speed")
     real = inspect.signature(_affinity.knn_gaussian_affinity).parameters
     stand_in = inspect.signature(speed.random_knn_affinity).parameters
     missing = [name for name in real if name not in stand_in and name != "algorithm"]
@@ -40,8 +28,8 @@ def test_affinity_stand_in_accepts_what_the_estimators_pass():
 
 
 @pytest.mark.parametrize("d", [20, 100, 1000])
-def test_gating_layers_follow_the_estimators(d):
-    speed = _load_speed_module()
+def test_gating_layers_follow_the_estimators(d, import_benchmark):
+    speed = import_benchmark("speed")
     from sklspin import LLSPINClassifier, LSPINClassifier
 
     for linear, Estimator in ((False, LSPINClassifier), (True, LLSPINClassifier)):
@@ -53,31 +41,20 @@ def test_gating_layers_follow_the_estimators(d):
 
 
 @pytest.mark.slow
-def test_quick_run_prints_every_section(tmp_path):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
-    )
+def test_quick_run_prints_every_section(tmp_path, run_repository_script):
     out = tmp_path / "speed.md"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--quick",
-            "--no-stg",
-            "--steps",
-            "3",
-            "--repeats",
-            "1",
-            "--affinity-budget",
-            "2",
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
+    proc = run_repository_script(
+        SCRIPT,
+        "--quick",
+        "--no-stg",
+        "--steps",
+        "3",
+        "--repeats",
+        "1",
+        "--affinity-budget",
+        "2",
+        "--out",
+        out,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
