@@ -44,8 +44,8 @@ _LSPIN_ONLY_PARAMS = (
 )
 
 # The shared hyper-parameters take LSPINClassifier's defaults, so that the
-# two families stay in sync while those are tuned (tests/test_stg.py checks
-# that the docstrings below still state the actual values).
+# two families stay in sync while those are tuned (tests/test_docstrings.py
+# checks that the docstrings below still state the actual values).
 _LSPIN_DEFAULTS = {
     name: param.default
     for name, param in inspect.signature(LSPINClassifier.__init__).parameters.items()

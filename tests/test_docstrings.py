@@ -71,6 +71,11 @@ def _public_objects():
 
 PUBLIC_OBJECTS = _public_objects()
 PUBLIC_CLASSES = [(path, obj) for path, obj in PUBLIC_OBJECTS if inspect.isclass(obj)]
+PUBLIC_ESTIMATORS = [
+    pytest.param(path, cls, id=path)
+    for path, cls in PUBLIC_CLASSES
+    if hasattr(cls, "fit")
+]
 
 
 def _defined_in_sklspin(cls, name):
@@ -170,14 +175,7 @@ def sklspin_is_classifier(cls):
     return is_classifier(cls())
 
 
-@pytest.mark.parametrize(
-    "path, cls",
-    [
-        pytest.param(path, cls, id=path)
-        for path, cls in PUBLIC_CLASSES
-        if hasattr(cls, "fit")
-    ],
-)
+@pytest.mark.parametrize("path, cls", PUBLIC_ESTIMATORS)
 def test_fitted_attributes_are_documented(path, cls):
     documented = _documented_attributes(cls)
     estimator = _small_fit(cls)
@@ -194,14 +192,7 @@ def test_fitted_attributes_are_documented(path, cls):
     assert not missing, f"{path}: documented but missing after fit: {missing}"
 
 
-@pytest.mark.parametrize(
-    "path, cls",
-    [
-        pytest.param(path, cls, id=path)
-        for path, cls in PUBLIC_CLASSES
-        if hasattr(cls, "get_params")
-    ],
-)
+@pytest.mark.parametrize("path, cls", PUBLIC_ESTIMATORS)
 def test_documented_defaults_are_the_actual_defaults(path, cls):
     # Parameter lines look like "    name : type, default=value".
     documented = dict(re.findall(r"\n    (\w+) : [^\n]*?default=(.+)\n", cls.__doc__))

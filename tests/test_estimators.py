@@ -374,7 +374,25 @@ def test_auto_gating_network_is_linear_in_size(
     assert widths == [*hidden, n_features]
 
 
-@pytest.mark.parametrize("activation", ["identity", "tanh", "relu", "logistic"])
+_HIDDEN_ACTIVATIONS = {
+    "identity": lambda a: a,
+    "tanh": np.tanh,
+    "relu": lambda a: np.maximum(a, 0),
+    "logistic": lambda a: 1 / (1 + np.exp(-a)),
+}
+
+
+def _gates_by_hand(model, X, activation):
+    """Noise-free gates of a fitted model, from its gating weights in NumPy."""
+    layers = list(zip(model.gating_coefs_, model.gating_intercepts_))
+    A = X
+    for W, b in layers[:-1]:
+        A = _HIDDEN_ACTIVATIONS[activation](A @ W + b)
+    W, b = layers[-1]
+    return np.clip(np.tanh(A @ W + b) + 0.5, 0, 1)
+
+
+@pytest.mark.parametrize("activation", sorted(_HIDDEN_ACTIVATIONS))
 def test_gating_activation_is_the_hidden_activation(activation, data):
     X, y, _ = data
     model = LSPINClassifier(
@@ -383,14 +401,8 @@ def test_gating_activation_is_the_hidden_activation(activation, data):
         max_iter=5,
         random_state=0,
     ).fit(X, y)
-    (W1, W2), (b1, b2) = model.gating_coefs_, model.gating_intercepts_
-    hidden = {
-        "identity": lambda a: a,
-        "tanh": np.tanh,
-        "relu": lambda a: np.maximum(a, 0),
-        "logistic": lambda a: 1 / (1 + np.exp(-a)),
-    }[activation](X @ W1 + b1)
-    expected = np.clip(np.tanh(hidden @ W2 + b2) + 0.5, 0, 1)
+    assert len(model.gating_coefs_) == 2
+    expected = _gates_by_hand(model, X, activation)
     np.testing.assert_allclose(model.predict_gates(X), expected, rtol=1e-12, atol=1e-12)
 
 
@@ -400,6 +412,5 @@ def test_lspin_default_gating_network_is_linear(data):
     X, y, _ = data
     model = LSPINClassifier(max_iter=5, random_state=0).fit(X, y)
     assert len(model.gating_coefs_) == 1
-    W, b = model.gating_coefs_[0], model.gating_intercepts_[0]
-    expected = np.clip(np.tanh(X @ W + b) + 0.5, 0, 1)
+    expected = _gates_by_hand(model, X, activation=None)
     np.testing.assert_allclose(model.predict_gates(X), expected, rtol=1e-12, atol=1e-12)

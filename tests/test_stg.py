@@ -1,9 +1,6 @@
 """STGClassifier / STGRegressor: common checks, selection, selector API."""
 
-import ast
-import inspect
 import pickle
-import re
 import warnings
 
 import numpy as np
@@ -246,18 +243,12 @@ def test_no_similarity_parameters():
 
 
 @pytest.mark.parametrize("Estimator", [STGClassifier, STGRegressor])
-def test_defaults_follow_lspin_and_docstring(Estimator):
+def test_defaults_follow_lspin(Estimator):
+    # That the docstring states these defaults is checked for every public
+    # estimator in tests/test_docstrings.py.
     lspin = LSPINClassifier().get_params()
     params = Estimator().get_params()
     assert {k: v for k, v in lspin.items() if k in params} == params
-    # The docstring states every default; keep it in sync with LSPIN's.
-    documented = dict(
-        re.findall(r"\n    (\w+) : [^\n]*?default=(.+)\n", Estimator.__doc__)
-    )
-    for name, value in params.items():
-        assert ast.literal_eval(documented[name]) == value, name
-    for name in inspect.signature(Estimator).parameters:
-        assert name in documented
 
 
 def test_objective_gradient_with_global_gates():
