@@ -83,6 +83,10 @@ _SIMILARITY_FULL_EPOCHS = 30
 _SIMILARITY_ANNEALED_FRACTION = 0.1
 # Rows per chunk when gates of a large X are summarised after fitting.
 _CHUNK_ROWS = 65536
+# Training runs in the input's dtype when it is float32 (as scikit-learn's
+# MLPs do) and in float64 otherwise; fitted parameters keep that dtype, and
+# predictions are computed in float64 either way.
+_TRAINING_DTYPES = (np.float64, np.float32)
 
 
 def lspin_gate_means(gate_params, X, activation="tanh"):
@@ -160,7 +164,8 @@ def _warn_if_far_from_unit_scale(X, stacklevel):
     """
     if X.size == 0:
         return
-    largest = np.maximum(X.max(axis=0), -X.min(axis=0))
+    # In float64: compared in float32, 1e-4 rounds to the float32 below it.
+    largest = np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)
     largest = largest[largest > 0]
     low, high = _UNIT_SCALE_RANGE
     if largest.size and (largest.max() > high or largest.min() < low):
@@ -183,7 +188,7 @@ def _normalised_sample_weight(sample_weight, X):
     total_weight = sample_weight.sum()
     if not total_weight > 0:
         raise ValueError("sample_weight must have a positive sum.")
-    return sample_weight * (X.shape[0] / total_weight)
+    return (sample_weight * (X.shape[0] / total_weight)).astype(X.dtype, copy=False)
 
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
@@ -348,7 +353,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             X,
             y,
             reset=first_pass,
-            dtype=np.float64,
+            dtype=_TRAINING_DTYPES,
             multi_output=self._accepts_multi_output(),
             y_numeric=False,
         )
@@ -380,7 +385,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight=None, groups=None):
         first_pass = not (self.warm_start and hasattr(self, "coefs_"))
         X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded = self._encode_targets(y, first_pass)
+        y_encoded = self._encode_targets(y, first_pass).astype(X.dtype, copy=False)
         sample_weight = _normalised_sample_weight(sample_weight, X)
         groups = self._validate_groups(groups, X)
         _warn_if_far_from_unit_scale(X, stacklevel=5)
@@ -413,7 +418,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         if first_pass:
             self._initialise_parameters(n_features, rng)
         data = self._training_data(X_train, y_train, w_train, rng, groups)
-        params = [p.copy() for p in self._params()]
+        params = [p.astype(X.dtype) for p in self._params()]
         # A new fit (warm-started or not) starts a fresh Adam, as
         # scikit-learn's MLPs do; only partial_fit continues the saved state.
         optimizer = self._make_optimizer(params)
@@ -505,7 +510,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         first_pass = not hasattr(self, "coefs_")
         X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded = self._encode_targets(y, reset_targets)
+        y_encoded = self._encode_targets(y, reset_targets).astype(X.dtype, copy=False)
         sample_weight = _normalised_sample_weight(sample_weight, X)
         _warn_if_far_from_unit_scale(X, stacklevel=5)
 
@@ -517,7 +522,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
         data = self._training_data(X, y_encoded, sample_weight, rng)
-        params = [p.copy() for p in self._params()]
+        params = [p.astype(X.dtype) for p in self._params()]
         optimizer = self._make_optimizer(params, state)
 
         epoch_start = time.perf_counter()
@@ -682,7 +687,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     # np.take: the rows X_train[...] gives, copied faster.
                     both = np.take(X_train, np.concatenate([idx, neighbours]), axis=0)
                     X_batch, X_neighbours = both[: idx.shape[0]], both[idx.shape[0] :]
-                    neighbour_weight = degree * data.neighbour_scale
+                    neighbour_weight = (degree * data.neighbour_scale).astype(
+                        X_train.dtype, copy=False
+                    )
                 else:
                     X_batch = np.take(X_train, idx, axis=0)
                     X_neighbours = neighbour_weight = None
@@ -690,7 +697,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     X=X_batch,
                     y=y_train[idx],
                     sample_weight=w_train[idx],
-                    noise=rng.standard_normal(X_batch.shape),
+                    # RandomState draws float64 only.
+                    noise=rng.standard_normal(X_batch.shape).astype(
+                        X_train.dtype, copy=False
+                    ),
                     X_neighbours=X_neighbours,
                     neighbour_weight=neighbour_weight,
                 )
@@ -739,7 +749,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         gate_sum = np.zeros(n_features)
         open_count = np.zeros(n_features)
         for start in range(0, n_samples, _CHUNK_ROWS):
-            gates = self._gates_of(X[start : start + _CHUNK_ROWS])
+            # In float64, as predict_gates computes them.
+            rows = X[start : start + _CHUNK_ROWS].astype(np.float64, copy=False)
+            gates = self._gates_of(rows)
             gate_sum += gates.sum(axis=0)
             open_count += (gates > 0).sum(axis=0)
         self.feature_importances_ = gate_sum / n_samples
@@ -1023,7 +1035,7 @@ class RegressorTask:
             X,
             y,
             reset=first_pass,
-            dtype=np.float64,
+            dtype=_TRAINING_DTYPES,
             multi_output=True,
             y_numeric=True,
         )

@@ -169,7 +169,8 @@ best_validation_score_ : float or None
     Best validation score, or ``None`` without early stopping.
 
 coefs_ : list of ndarray
-    Weight matrices of the prediction network.
+    Weight matrices of the prediction network. Like every parameter array
+    below, float32 after training on float32 ``X`` and float64 otherwise.
 
 intercepts_ : list of ndarray
     Bias vectors of the prediction network.

@@ -271,7 +271,7 @@ def _gate_penalty_vjp(argnums, ans, args, kwargs):
             density = np.square(state.scaled_shift())
             density *= -0.5
             np.exp(density, out=density)
-            scale = unbroadcast(l0_coef, (k,)) * (
+            scale = unbroadcast(l0_coef, (k,)) * float(
                 g / (state.sigma * np.sqrt(2.0 * np.pi))
             )
             density *= scale[:, None]
@@ -348,7 +348,11 @@ def weighted_sum(*coefficients_and_terms):
 def _weighted_sum_vjp(argnums, ans, args, kwargs):
     def grad_of(argnum, g):
         other = args[argnum + 1] if argnum % 2 == 0 else args[argnum - 1]
-        return unbroadcast(np.multiply(g, other), np.shape(args[argnum]))
+        if np.ndim(other) == 0:
+            # Python floats, not NumPy float64 scalars, which would turn
+            # every float32 gradient downstream into float64.
+            return float(g) * float(other)
+        return unbroadcast(np.multiply(float(g), other), np.shape(args[argnum]))
 
     return lambda g: [grad_of(argnum, g) for argnum in argnums]
 
@@ -412,7 +416,8 @@ def objective(params, batch, spec):
         params = [params[i] for i in range(n_params)]
         gate_params, pred_params = params[:n_gate], params[n_gate:]
     batch_size = batch.X.shape[0]
-    weight = np.asarray(batch.sample_weight, dtype=np.float64) / batch_size
+    # In the batch's dtype: a float64 weight would turn a float32 step into float64.
+    weight = np.asarray(batch.sample_weight, dtype=batch.X.dtype) / batch_size
 
     use_similarity = spec.similarity_weight > 0 and batch.X_neighbours is not None
     if use_similarity:

@@ -102,7 +102,9 @@ def _activation_backward(activation, out, g):
     """Gradient with respect to the pre-activations, from the layer output."""
     if activation == "identity":
         return g
-    g_pre = np.empty(np.broadcast_shapes(out.shape, np.shape(g)))
+    g_pre = np.empty(
+        np.broadcast_shapes(out.shape, np.shape(g)), dtype=np.result_type(out, g)
+    )
     if activation == "tanh":  # 1 - out^2
         np.multiply(out, out, out=g_pre)
         np.subtract(1.0, g_pre, out=g_pre)

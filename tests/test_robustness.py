@@ -621,18 +621,75 @@ def test_predict_gates_as_frame(estimator):
     assert unnamed.index.tolist() == list(range(X.shape[0]))
 
 
+class _GradientDtypes:
+    """Patch Adam to record the dtypes of the gradients and parameters."""
+
+    def __init__(self, monkeypatch):
+        import sklspin._base as base
+
+        self.dtypes = set()
+        recorder = self
+
+        class Recording(base.AdamOptimizer):
+            def update_params(self, params, grads):
+                recorder.dtypes.update(str(np.asarray(a).dtype) for a in params)
+                recorder.dtypes.update(str(np.asarray(g).dtype) for g in grads)
+                return super().update_params(params, grads)
+
+        monkeypatch.setattr(base, "AdamOptimizer", Recording)
+
+
 @ignore_convergence
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
-def test_float32_input_is_trained_in_float64(estimator):
-    """float32 X is converted to float64 (exactly): the same model as the
-    float64 copy of the same values, and float64 outputs."""
+def test_float32_input_is_trained_in_float32(estimator, monkeypatch):
+    """float32 X trains in float32 (as scikit-learn's MLPs do): every
+    gradient and parameter of every step is float32, the fitted parameters
+    stay float32, outputs are float64, and the model is the float64 fit of
+    the same values up to rounding."""
     X, y = _data_for(estimator)
     X32 = X.astype(np.float32)
-    from32 = clone(estimator).fit(X32, y)
-    from64 = clone(estimator).fit(X32.astype(np.float64), y)
-    _assert_same_model(from32, from64, X32)
+    short = clone(estimator).set_params(max_iter=3)
+    recorder = _GradientDtypes(monkeypatch)
+    from32 = clone(short).fit(X32, y)
+    assert recorder.dtypes == {"float32"}
+    assert all(
+        a.dtype == np.float32
+        for a in from32.coefs_ + from32.intercepts_ + from32.gating_coefs_
+    )
     assert from32.predict_gates(X32).dtype == np.float64
-    assert all(c.dtype == np.float64 for c in from32.coefs_)
+    assert from32.feature_importances_.dtype == np.float64
+    if is_classifier(estimator):
+        assert from32.predict_proba(X32).dtype == np.float64
+    else:
+        assert from32.predict(X32).dtype == np.float64
+
+    recorder.dtypes.clear()
+    from64 = clone(short).fit(X32.astype(np.float64), y)
+    assert recorder.dtypes == {"float64"}
+    np.testing.assert_allclose(from32.loss_curve_, from64.loss_curve_, rtol=1e-4)
+    for a, b in zip(
+        from32.coefs_ + from32.gating_coefs_, from64.coefs_ + from64.gating_coefs_
+    ):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+@ignore_convergence
+@pytest.mark.parametrize("estimator", [ESTIMATORS[0], ESTIMATORS[4]], ids=IDS[::4])
+def test_training_dtype_follows_each_call(estimator, monkeypatch):
+    """A float64 warm-started fit or partial_fit after a float32 one
+    continues in float64, and back (parameters and Adam's state are cast)."""
+    X, y = _data_for(estimator)
+    recorder = _GradientDtypes(monkeypatch)
+    model = clone(estimator).set_params(max_iter=2, warm_start=True)
+    model.fit(X.astype(np.float32), y)
+    assert model.coefs_[0].dtype == np.float32
+    recorder.dtypes.clear()
+    model.fit(X, y)
+    assert recorder.dtypes == {"float64"} and model.coefs_[0].dtype == np.float64
+    recorder.dtypes.clear()
+    model.partial_fit(X.astype(np.float32), y)
+    assert recorder.dtypes == {"float32"} and model.coefs_[0].dtype == np.float32
+    _check_fitted_outputs(model, X)
 
 
 # ---------------------------------------------------------------------------
