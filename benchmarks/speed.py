@@ -318,6 +318,25 @@ def equal_size_width(n_params, d):
     return max(1, round((n_params - 1) / (d + 2)))
 
 
+class Float32Input:
+    """Fits ``estimator`` on a float32 copy of ``X``.
+
+    The copy is made before the fit starts, so outside the timed steps.
+    """
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def fit(self, X, y):
+        return self.estimator.fit(X.astype(np.float32), y)
+
+
+FLOAT32_PAIRS = (
+    ("LSPIN", "MLP(=LSPIN)"),
+    ("LLSPIN", "MLP(=LLSPIN)"),
+)
+
+
 def make_estimators(d, batch, n, packages, stg_modules, with_before):
     """``{name: zero-argument factory}`` for one cell of the grid."""
     big = dict(max_iter=10**6, n_iter_no_change=10**6)
@@ -350,6 +369,14 @@ def make_estimators(d, batch, n, packages, stg_modules, with_before):
         factories["STG(torch)"] = lambda: STGRunner(
             stg_modules, lspin_batch_size(batch, n)
         )
+    if with_before:
+        # The same cell with float32 input (sklspin and scikit-learn both
+        # train in float32 then).
+        for pair in FLOAT32_PAIRS:
+            for name in pair:
+                factories[name + "[f32]"] = lambda make=factories[name]: Float32Input(
+                    make()
+                )
     if with_before and "before" in packages:
         old = packages["before"]
         factories["LSPIN(before)"] = lambda: old.LSPINClassifier(
@@ -362,7 +389,8 @@ def make_estimators(d, batch, n, packages, stg_modules, with_before):
         name: (sk_batch if name.startswith("MLP") else lspin_batch_size(batch, n))
         for name in factories
     }
-    return factories, batch_sizes, {"MLP(=LSPIN)": width, "MLP(=LLSPIN)": width_linear}
+    widths = {"MLP(=LSPIN)": width, "MLP(=LLSPIN)": width_linear}
+    return factories, batch_sizes, widths
 
 
 def measure(factory, X, y, steps):
@@ -887,6 +915,38 @@ def main(argv=None):
                 parts.append(f"{fmt(old)} | {fmt(new)} | {fmt(old / new, 1)}x")
             emit(f"| {d} | " + " | ".join(parts) + " |")
         emit()
+
+    emit("### float32 input (n = 1e4, batch 256, CPU ms per step)")
+    emit()
+    emit(
+        "The same cell with `X.astype(np.float32)`: sklspin then trains in "
+        "float32, as scikit-learn's MLPs do. Speed-up = float64 / float32 "
+        "time; the ratios compare with the equal-size MLP on float32 input "
+        "(both in float32) and on float64 input."
+    )
+    emit()
+    emit(
+        "| d | model | float64 | float32 | speed-up | MLP float64 | MLP float32 "
+        "| ratio, both float32 | ratio, float32 / MLP float64 |"
+    )
+    emit("|---|---|---|---|---|---|---|---|---|")
+    for d in config["dims"]:
+        c = cell(d, 10_000, 256)
+        for model, mlp in FLOAT32_PAIRS:
+            if model + "[f32]" not in c:
+                continue
+            ms = {
+                key: c[key]["step_ms"]
+                for key in (model, model + "[f32]", mlp, mlp + "[f32]")
+            }
+            emit(
+                f"| {d} | {model} | {fmt(ms[model])} | {fmt(ms[model + '[f32]'])} "
+                f"| {fmt(ms[model] / ms[model + '[f32]'])}x "
+                f"| {fmt(ms[mlp])} | {fmt(ms[mlp + '[f32]'])} "
+                f"| {fmt(ms[model + '[f32]'] / ms[mlp + '[f32]'])} "
+                f"| {fmt(ms[model + '[f32]'] / ms[mlp])} |"
+            )
+    emit()
 
     # ---------------- part B: profile
     emit("## B. Profile of one LSPIN step (CPU ms per step, n = 1e4, batch 256)")

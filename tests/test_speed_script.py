@@ -59,8 +59,14 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
-    for heading in ("## A.", "## B.", "## D."):
+    for heading in ("## A.", "### float32 input", "## B.", "## D."):
         assert heading in report
+    float32_rows = re.findall(
+        r"^\| (20|100) \| (LSPIN|LLSPIN) \| [\d.]+ \| [\d.]+ \| [\d.]+x \|",
+        report,
+        flags=re.M,
+    )
+    assert len(float32_rows) == 4, float32_rows
     targets = re.findall(r"^\| (20|100) \| ([\d.]+) \| <= ", report, flags=re.M)
     assert {d for d, _ in targets} == {"20", "100"}
     assert all(float(ratio) > 0 for _, ratio in targets)
