@@ -143,7 +143,9 @@ _TrainingData = namedtuple(
         "y",
         "sample_weight",
         "sampler",  # NeighbourSampler over X, or None
-        "neighbour_scale",
+        # (n_samples,) each sample's affinity degree scaled to mean one, in
+        # X's dtype: the weight of its sampled similarity term; or None.
+        "neighbour_weight",
         "batch_size",
         "spec",  # ObjectiveSpec with the full sparsity_weight
         "n_gate_params",
@@ -572,8 +574,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_train = X_train.shape[0]
         n_gate_params = 2 * len(self.gating_coefs_)
         similarity_weight = self._similarity_weight()
-        sampler = None
-        neighbour_scale = 0.0
+        sampler = neighbour_weight = None
         has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
             self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
@@ -594,6 +595,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             # one: similarity_weight then means the same for any k or bandwidth.
             mean_degree = sampler.degree.mean()
             neighbour_scale = 1.0 / mean_degree if mean_degree > 0 else 0.0
+            neighbour_weight = (sampler.degree * neighbour_scale).astype(X_train.dtype)
             del affinity
         elif has_affinity:
             self.n_neighbors_ = 0
@@ -615,7 +617,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             y=y_train,
             sample_weight=w_train,
             sampler=sampler,
-            neighbour_scale=neighbour_scale,
+            neighbour_weight=neighbour_weight,
             batch_size=batch_size,
             spec=spec,
             n_gate_params=n_gate_params,
@@ -680,16 +682,14 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             for start in range(0, n_train, batch_size):
                 idx = order[start : start + batch_size]
                 if sampler is not None:
-                    neighbours, degree = sampler.sample(idx, rng)
+                    neighbours, _ = sampler.sample(idx, rng)
                     # One gather for anchors and neighbours: the objective
                     # recognises the two halves of one array and feeds it to
                     # the gating network without another copy.
                     # np.take: the rows X_train[...] gives, copied faster.
                     both = np.take(X_train, np.concatenate([idx, neighbours]), axis=0)
                     X_batch, X_neighbours = both[: idx.shape[0]], both[idx.shape[0] :]
-                    neighbour_weight = (degree * data.neighbour_scale).astype(
-                        X_train.dtype, copy=False
-                    )
+                    neighbour_weight = data.neighbour_weight[idx]
                 else:
                     X_batch = np.take(X_train, idx, axis=0)
                     X_neighbours = neighbour_weight = None
