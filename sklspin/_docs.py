@@ -31,10 +31,11 @@ activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
 gating_hidden_layer_sizes : "auto" or array-like of shape (n_layers - 2,), \
 default=$gating_hidden_layer_sizes
     Sizes of the hidden layers of the gating network that maps a sample
-    ``x`` to its gate means ``mu(x)`` through a ``tanh`` output layer.
-    ``"auto"``: one hidden layer of 64; for a linear gating network
-    (``gating_activation="identity"``), no hidden layer up to 128 features
-    (one weight matrix, ``mu(x) = tanh(W x + b)``), so that the gating
+    ``x`` to its gate means ``mu(x)`` in ``(-1, 1.5)`` through a ``tanh``
+    output layer rescaled to that interval. ``"auto"``: one hidden layer of
+    64; for a linear gating network (``gating_activation="identity"``), no
+    hidden layer up to 128 features (one weight matrix,
+    ``mu(x) = -1 + 1.25 (1 + tanh(W x + b))``), so that the gating
     network's size stays linear in the number of features.
 
 gating_activation : {"identity", "logistic", "tanh", "relu"}, \

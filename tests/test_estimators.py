@@ -389,7 +389,9 @@ def _gates_by_hand(model, X, activation):
     for W, b in layers[:-1]:
         A = _HIDDEN_ACTIVATIONS[activation](A @ W + b)
     W, b = layers[-1]
-    return np.clip(np.tanh(A @ W + b) + 0.5, 0, 1)
+    # tanh rescaled from (-1, 1) to the gate means' range (-1, 1.5)
+    mu = -1.0 + 1.25 * (1.0 + np.tanh(A @ W + b))
+    return np.clip(mu + 0.5, 0, 1)
 
 
 @pytest.mark.parametrize("activation", sorted(_HIDDEN_ACTIVATIONS))
@@ -408,7 +410,7 @@ def test_gating_activation_is_the_hidden_activation(activation, data):
 
 def test_lspin_default_gating_network_is_linear(data):
     # LSPIN's default gating network cannot compute a non-linear function
-    # of x: its gate means are tanh of an affine map.
+    # of x: its gate means are a rescaled tanh of an affine map.
     X, y, _ = data
     model = LSPINClassifier(max_iter=5, random_state=0).fit(X, y)
     assert len(model.gating_coefs_) == 1

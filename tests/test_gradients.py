@@ -7,6 +7,7 @@ from autograd.test_util import check_grads
 
 from sklspin._gates import gate_values, open_probability
 from sklspin._losses import objective
+from sklspin._networks import BoundedTanh, dense
 
 
 @pytest.mark.parametrize(
@@ -43,3 +44,24 @@ def test_gates_and_open_probability():
     np.testing.assert_allclose(
         open_probability(mu, 0.5), norm.cdf((mu + 0.5) / 0.5), rtol=1e-12
     )
+
+
+def test_bounded_tanh_layer_values_and_gradient():
+    rng = np.random.RandomState(0)
+    X, W, b = rng.randn(6, 3), rng.randn(3, 4), rng.randn(4)
+    bounded = BoundedTanh(-1.0, 1.5)
+    out = dense(X, W, b, bounded)
+    expected = -1.0 + 1.25 * (1.0 + np.tanh(X @ W + b))
+    np.testing.assert_allclose(out, expected, rtol=1e-12)
+    assert np.all((out > -1.0) & (out < 1.5))
+    assert bounded.inverse(0.25) == pytest.approx(0.0)
+    assert dense(np.zeros((1, 3)), W, np.full(4, bounded.inverse(0.7)), bounded) == (
+        pytest.approx(0.7)
+    )
+    layer = lambda x, w, c: dense(x, w, c, bounded)  # noqa: E731
+    check_grads(layer, modes=["rev"], order=1)(X, W, b)
+    # float32 stays float32 forwards and backwards
+    X32, W32, b32 = (a.astype(np.float32) for a in (X, W, b))
+    assert dense(X32, W32, b32, bounded).dtype == np.float32
+    g = grad(lambda w: np.sum(dense(X32, w, b32, bounded)))(W32)
+    assert g.dtype == np.float32
