@@ -60,10 +60,14 @@ sparsity_weight : float, default=$sparsity_weight
     on a task metric with cross-validation. LLSPIN's default is lower, as
     a linear predictor gains less from each open feature.
 
-similarity_weight : float, default=0.1
+similarity_weight : float, default=$similarity_weight
     Weight of the gate-similarity penalty ``sum_j K_ij ||z_i - z_j||^2``,
     which makes neighbouring samples select the same features. ``0``
-    disables it and skips building the affinity.
+    disables it and skips building the affinity. LSPIN's default is lower:
+    with its linear gating network, input-space neighbourhoods that
+    straddle sub-populations blur the gates more than the penalty helps
+    (see the user guide); LLSPIN's ``tanh`` gating network needs the
+    penalty to keep its gates from encoding the label.
 
 similarity_schedule : {"anneal", "constant"}, default="anneal"
     How the similarity penalty's weight changes during training:

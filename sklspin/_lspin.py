@@ -52,7 +52,7 @@ class _LSPINFamily(_LocallySparse):
         gating_hidden_layer_sizes="auto",
         gating_activation="identity",
         sparsity_weight=0.05,
-        similarity_weight=0.1,
+        similarity_weight=0.03,
         similarity_schedule="anneal",
         sigma=0.5,
         n_neighbors=10,
