@@ -498,7 +498,9 @@ def profile_step(package, d, n=10_000, batch_size=256, steps=30, seed=0):
             noise = timed("gate noise", lambda shape=shape: rng.standard_normal(shape))
 
             def neighbours(idx=idx):
-                nb, _ = sampler.sample(idx, rng)
+                nb = sampler.sample(idx, rng)
+                if isinstance(nb, tuple):  # --before revisions: (neighbours, degree)
+                    nb = nb[0]
                 return X[nb], weights[idx]
 
             X_nb, nb_weight = timed("neighbours", neighbours)

@@ -621,18 +621,19 @@ class NeighbourSampler:
     def sample(self, anchors, rng):
         """One neighbour per anchor; anchors without neighbours get themselves.
 
+        The weight of an anchor's sampled term, its degree ``d_i``, does not
+        depend on the draw: it is ``self.degree[anchor]``.
+
         Returns
         -------
         neighbours : ndarray of shape (len(anchors),), dtype intp
-        degree : ndarray of shape (len(anchors),)
-            ``d_i``, the weight of the anchor's sampled term.
         """
         anchors = np.asarray(anchors)
+        degree = self.degree[anchors]
         u = rng.uniform(size=anchors.shape[0])
-        target = self.offset[anchors] + u * self.degree[anchors]
+        target = self.offset[anchors] + u * degree
         position = np.searchsorted(self.cumulative, target, side="right")
         position = np.clip(position, self.row_start[anchors], self.row_last[anchors])
         neighbours = self.indices[position] if self.indices.size else anchors.copy()
-        isolated = self.degree[anchors] <= 0
-        neighbours = np.where(isolated, anchors, neighbours)
-        return neighbours.astype(np.intp), self.degree[anchors]
+        neighbours = np.where(degree <= 0, anchors, neighbours)
+        return neighbours.astype(np.intp)

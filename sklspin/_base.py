@@ -691,7 +691,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             for start in range(0, n_train, batch_size):
                 idx = order[start : start + batch_size]
                 if sampler is not None:
-                    neighbours, _ = sampler.sample(idx, rng)
+                    neighbours = sampler.sample(idx, rng)
                     # One gather for anchors and neighbours: the objective
                     # recognises the two halves of one array and feeds it to
                     # the gating network without another copy.
