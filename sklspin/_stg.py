@@ -201,7 +201,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
-    tol : float, default=1e-4
+    tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
         loss (or, with ``early_stopping=True``, the validation score) has
         not improved by at least ``tol`` for more than ``n_iter_no_change``
@@ -419,7 +419,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
-    tol : float, default=1e-4
+    tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
         loss (or, with ``early_stopping=True``, the validation score) has
         not improved by at least ``tol`` for more than ``n_iter_no_change``
