@@ -82,6 +82,7 @@ _INITIAL_MU = 0.25
 # 0.93: the group variable x11 is now kept) and LLSPIN's from 0.544 to 0.580.
 # The price: on small, noisy data the predictor has longer to fit noise with
 # weakly useful features (diabetes, 442 rows, 5-fold R^2 0.35 -> 0.27).
+# Subclasses may set their own length (STG keeps 20, see _stg.py).
 _SPARSITY_WARMUP_EPOCHS = 100
 # similarity_schedule="anneal": the similarity penalty has its full weight
 # for the first _SIMILARITY_FULL_EPOCHS epochs and this fraction of it after.
@@ -209,6 +210,9 @@ def _normalised_sample_weight(sample_weight, X):
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     """Base class for locally sparse networks. Not for direct use."""
+
+    # Epochs over which the sparsity penalty ramps up to its full weight.
+    _sparsity_warmup_epochs = _SPARSITY_WARMUP_EPOCHS
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -451,7 +455,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         converged = False
         for _ in range(self.max_iter):
             epoch_start = time.perf_counter()
-            in_warmup = self.n_iter_ < _SPARSITY_WARMUP_EPOCHS
+            in_warmup = self.n_iter_ < self._sparsity_warmup_epochs
             epoch_loss = self._train_one_epoch(data, params, optimizer, rng)
 
             message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
@@ -542,7 +546,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         optimizer = self._make_optimizer(params, state)
 
         epoch_start = time.perf_counter()
-        in_warmup = self.n_iter_ < _SPARSITY_WARMUP_EPOCHS
+        in_warmup = self.n_iter_ < self._sparsity_warmup_epochs
         epoch_loss = self._train_one_epoch(data, params, optimizer, rng)
         if in_warmup or getattr(self, "best_loss_", None) is None:
             # As in fit: the objective changes while the penalty ramps up.
@@ -678,7 +682,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         ``partial_fit`` once.
         """
         # The sparsity penalty ramps up over the first epochs.
-        ramp = min(1.0, (self.n_iter_ + 1) / _SPARSITY_WARMUP_EPOCHS)
+        ramp = min(1.0, (self.n_iter_ + 1) / self._sparsity_warmup_epochs)
         spec = data.spec._replace(sparsity_weight=data.spec.sparsity_weight * ramp)
         if data.sampler is not None:
             # Only estimators with a similarity penalty (and its schedule)
@@ -919,8 +923,9 @@ class ClassifierTask:
         ``fit`` with ``max_iter=k`` (when its stopping rule does not end
         training earlier). Each call counts as one epoch (``n_iter_``) for
         the schedules of the penalties: the sparsity penalty ramps up over
-        the first 100 calls and, with ``similarity_schedule="anneal"``, the
-        similarity penalty drops to a tenth after 30.
+        the first 100 calls (20 for STG) and, with
+        ``similarity_schedule="anneal"``, the similarity penalty drops to a
+        tenth after 30.
 
         Parameters
         ----------
@@ -1120,8 +1125,9 @@ class RegressorTask:
         ``max_iter=k`` (when its stopping rule does not end training
         earlier). Each call counts as one epoch (``n_iter_``) for
         the schedules of the penalties: the sparsity penalty ramps up over
-        the first 100 calls and, with ``similarity_schedule="anneal"``, the
-        similarity penalty drops to a tenth after 30.
+        the first 100 calls (20 for STG) and, with
+        ``similarity_schedule="anneal"``, the similarity penalty drops to a
+        tenth after 30.
 
         Parameters
         ----------

@@ -9,7 +9,13 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.estimator_checks import check_param_validation
 
-from sklspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
+from sklspin import (
+    LLSPINClassifier,
+    LLSPINRegressor,
+    LSPINClassifier,
+    LSPINRegressor,
+    STGClassifier,
+)
 from sklspin._affinity import EXACT_MAX_SAMPLES
 from sklspin._networks import mlp_forward
 
@@ -109,6 +115,25 @@ def test_fitted_attributes_and_convergence_warning(estimator, data):
     assert model.validation_scores_ is None
     assert model.n_features_in_ == X.shape[1]
     assert model.n_neighbors_ == model.n_neighbors
+
+
+@pytest.mark.parametrize(
+    "estimator, ramp",
+    [
+        (LSPINClassifier(hidden_layer_sizes=(4,), batch_size=120, random_state=0), 100),
+        (LLSPINRegressor(batch_size=120, random_state=0), 100),
+        (STGClassifier(hidden_layer_sizes=(4,), batch_size=120, random_state=0), 20),
+    ],
+    ids=["LSPINClassifier", "LLSPINRegressor", "STGClassifier"],
+)
+def test_stopping_rule_waits_for_the_sparsity_ramp(estimator, ramp, data):
+    # With an unreachable tol every epoch after the ramp counts as "no
+    # improvement", so the fit stops exactly n_iter_no_change + 1 epochs
+    # after the sparsity penalty reaches its full weight.
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(tol=1e9, n_iter_no_change=2, max_iter=500)
+    model.fit(X, y)
+    assert model.n_iter_ == ramp + 3
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
