@@ -17,10 +17,11 @@ hits all of them alike):
 * estimators, all binary classifiers on the same standardised data:
 
   - ``LSPIN``: :class:`sklspin.LSPINClassifier` with its defaults (prediction
-    network ``(64,)`` ReLU, gating network ``(64,)`` tanh, similarity
-    penalty on, i.e. the sampled neighbours go through the gating network);
-  - ``LLSPIN``: :class:`sklspin.LLSPINClassifier` (gating ``(64,)``, linear
-    predictor);
+    network ``(64,)`` ReLU; linear gating network, one ``d x d`` matrix up to
+    128 features and a rank-64 product above; similarity penalty on, i.e.
+    the sampled neighbours go through the gating network);
+  - ``LLSPIN``: :class:`sklspin.LLSPINClassifier` (gating ``(64,)`` tanh,
+    linear predictor);
   - ``MLP(pred)``: :class:`~sklearn.neural_network.MLPClassifier` with
     LSPIN's prediction network, ``solver="adam"``;
   - ``MLP(=LSPIN)`` / ``MLP(=LLSPIN)``: one hidden layer whose width makes
