@@ -463,13 +463,17 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 score = self._validation_score(X_val, y_val, w_val)
                 self.validation_scores_.append(float(score))
                 message += f", validation score = {score:.6f}"
-                if score < self.best_validation_score_ + self.tol:
-                    self._no_improvement_count += 1
-                else:
-                    self._no_improvement_count = 0
-                if score > self.best_validation_score_:
-                    self.best_validation_score_ = float(score)
-                    best_params = [p.copy() for p in params]
+                # Parameters from inside the ramp were trained against a
+                # weaker sparsity penalty, and their gates are not sparse
+                # yet: only epochs of the full objective compete.
+                if not in_warmup:
+                    if score < self.best_validation_score_ + self.tol:
+                        self._no_improvement_count += 1
+                    else:
+                        self._no_improvement_count = 0
+                    if score > self.best_validation_score_:
+                        self.best_validation_score_ = float(score)
+                        best_params = [p.copy() for p in params]
             else:
                 if epoch_loss > self.best_loss_ - self.tol:
                     self._no_improvement_count += 1
@@ -510,6 +514,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self.best_loss_ = None
             if best_params is not None:
                 self._set_params_from_list(best_params, data.n_gate_params)
+            else:  # the fit ended inside the ramp: keep the last parameters
+                self.best_validation_score_ = self.validation_scores_[-1]
 
         self._summarise_gates(X)
         self._after_training()

@@ -218,8 +218,9 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Number of epochs without improvement tolerated before stopping.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified by class),
-        stop on its accuracy and keep the best parameters.
+        Hold out ``validation_fraction`` of the training data (stratified by
+        class), stop on its accuracy and keep the best parameters among the
+        epochs after the ramp of the sparsity penalty (the first 20).
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping=True``.
@@ -436,8 +437,9 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         Number of epochs without improvement tolerated before stopping.
 
     early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data,
-        stop on its coefficient of determination R^2 and keep the best parameters.
+        Hold out ``validation_fraction`` of the training data, stop on its
+        coefficient of determination R^2 and keep the best parameters among
+        the epochs after the ramp of the sparsity penalty (the first 20).
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping=True``.

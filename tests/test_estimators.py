@@ -140,13 +140,28 @@ def test_stopping_rule_waits_for_the_sparsity_ramp(estimator, ramp, data):
 def test_early_stopping(estimator, data):
     X, y = _targets(estimator, data)
     model = clone(estimator).set_params(
-        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=50
+        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=500
     )
     model.fit(X, y)
-    assert model.n_iter_ == 4  # tol=10 cannot be met: stop after 1 + 2 + 1 epochs
+    # Only epochs after the sparsity ramp compete, and tol=10 cannot be met
+    # after the first of them: stop after ramp + 1 + 3 epochs (as scikit-learn
+    # counts, the third epoch without improvement exceeds n_iter_no_change=2).
+    ramp = model._sparsity_warmup_epochs
+    assert model.n_iter_ == ramp + 4
     assert len(model.validation_scores_) == model.n_iter_
-    assert model.best_validation_score_ == max(model.validation_scores_)
+    assert model.best_validation_score_ == max(model.validation_scores_[ramp:])
     assert model.best_loss_ is None
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, data):
+    X, y = _targets(estimator, data)
+    params = dict(early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=6)
+    model = clone(estimator).set_params(**params).fit(X, y)
+    # No stop and no restored parameters inside the ramp: the model is the
+    # last epoch's, and so is its score.
+    assert model.n_iter_ == 6
+    assert model.best_validation_score_ == model.validation_scores_[-1]
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
