@@ -162,6 +162,17 @@ def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, dat
     # last epoch's, and so is its score.
     assert model.n_iter_ == 6
     assert model.best_validation_score_ == model.validation_scores_[-1]
+    # The held-out split of fit (same random stream, same stratification):
+    # the returned model scores there what the last epoch scored.
+    stratify = y if is_classifier(model) else None
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=0.1, random_state=np.random.RandomState(0), stratify=stratify
+    )
+    assert model.score(X_val, y_val) == pytest.approx(model.validation_scores_[-1])
+    # ... and not what the first epoch scored, which the rule of scikit-learn
+    # (tol=10 cannot be met after it) would have kept.
+    first = clone(estimator).set_params(**dict(params, max_iter=1)).fit(X, y)
+    assert not np.array_equal(model.coefs_[0], first.coefs_[0])
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
