@@ -276,10 +276,23 @@ def method_candidates(method, regression, quick):
 # --------------------------------------------------------------------------
 # one fit
 # --------------------------------------------------------------------------
-def load_split(name, seed, quick):
-    """Generate data set ``name`` and split it 60/20/20, scaled on train."""
-    kwargs = {"n_samples": QUICK["n_samples"]} if quick else {}
+def load_split(name, seed, quick, n_samples=None):
+    """Generate data set ``name`` and split it 60/20/20, scaled on train.
+
+    ``n_samples=None``: the generator's default size (or the quick size).
+    """
+    if n_samples is None and quick:
+        n_samples = QUICK["n_samples"]
+    kwargs = {} if n_samples is None else {"n_samples": n_samples}
     X, y, mask, groups = make_paper_synthetic(name, random_state=seed, **kwargs)
+    return split_and_scale(X, y, mask, groups, seed)
+
+
+def split_and_scale(X, y, mask, groups, seed):
+    """The benchmark's 60/20/20 split, stratified by group, scaled on train.
+
+    Returns ``{"train" | "val" | "test": (X, y, mask, groups)}``.
+    """
     idx = np.arange(len(y))
     idx_rest, idx_test = train_test_split(
         idx, test_size=0.2, random_state=seed, stratify=groups
@@ -611,11 +624,12 @@ def diagnosis_table(summary, name, method, threshold=0.1):
     return header, rows
 
 
-def environment(argv):
+def environment(argv, script="paper_synthetic.py"):
+    """Command, date, git commit and versions for a report's header."""
     commit = git("rev-parse", "HEAD")
     dirty = git("status", "--porcelain", "--", "sklspin", "benchmarks")
     return {
-        "command": "python benchmarks/paper_synthetic.py " + " ".join(argv),
+        "command": f"python benchmarks/{script} " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y-%m-%d %H:%M UTC"
         ),

@@ -1,0 +1,117 @@
+"""Smoke test of the sample-size benchmark script (``--quick``: tiny data)."""
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "sample_size.py"
+DATASETS = ["E1", "E5", "two-group"]
+SIZES = [60, 120]
+
+
+def _tables(markdown):
+    """{section heading: list of table rows (lists of cells)}."""
+    tables, section = {}, None
+    for line in markdown.splitlines():
+        if line.startswith("#"):
+            section = line.lstrip("#").strip()
+        elif line.startswith("|") and not re.fullmatch(r"\|(---\|)+", line):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            tables.setdefault(section, []).append(cells)
+    return tables
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory, run_repository_script):
+    out = tmp_path_factory.mktemp("sizes")
+    proc = run_repository_script(
+        SCRIPT,
+        "--quick",
+        "--datasets",
+        ",".join(DATASETS),
+        "--sizes",
+        ",".join(map(str, SIZES)),
+        "--out",
+        out / "quick.md",
+        "--rst",
+        out / "quick.rst",
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc, out
+
+
+def test_quick_run_writes_markdown_and_rst(quick_run):
+    proc, out = quick_run
+    md = (out / "quick.md").read_text(encoding="utf-8")
+    assert md.strip() == proc.stdout.strip()
+    assert "sample_size.py --quick" in md and "git commit" in md
+    rst = (out / "quick.rst").read_text(encoding="utf-8")
+    # the summary table and one table per data set
+    assert rst.count(".. list-table::") == 1 + len(DATASETS)
+
+
+def test_quick_run_tables(quick_run):
+    _, out = quick_run
+    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    summary = tables["LSPIN's mean per-sample F1"]
+    assert summary[0] == ["Data", *(f"n = {n}" for n in SIZES)]
+    assert [row[0] for row in summary[1:]] == DATASETS
+    for name in DATASETS:
+        task = "regression" if name == "E5" else "classification"
+        table = tables[f"{name} ({task})"]
+        score = "test MSE" if name == "E5" else "test ACC (%)"
+        assert table[0][:3] == ["n (train)", "LSPIN F1", f"LSPIN {score}"]
+        assert table[0][5] == f"HistGradientBoosting {score}"
+        # 60 % of the rows train (the paper benchmark's split)
+        assert [row[0] for row in table[1:]] == ["60 (36)", "120 (72)"]
+        for i, row in enumerate(table[1:], start=1):
+            values = [float(cell) for cell in row[1:]]  # one seed: no "± std"
+            assert all(math.isfinite(v) for v in values)
+            assert 0 <= values[0] <= 1 and 0 <= values[2] <= 1  # F1 of both
+            # the summary repeats LSPIN's F1
+            assert summary[1 + DATASETS.index(name)][i] == row[1]
+            if name != "E5":
+                assert all(0 <= v <= 100 for v in (values[1], values[3], values[4]))
+            assert values[5] == 5  # LSPIN's epochs in a quick run
+
+
+def test_same_data_and_numbers_as_the_paper_benchmark(import_benchmark):
+    """At a given size, the split and an LSPIN fit are those of
+    ``paper_synthetic.py``, so rows at the default sizes are comparable."""
+    sample_size = import_benchmark("sample_size")
+    paper_synthetic = import_benchmark("paper_synthetic")
+    n = paper_synthetic.QUICK["n_samples"]
+    ours = sample_size.load("E4", n, 3)
+    theirs = paper_synthetic.load_split("E4", 3, quick=True)
+    for part in ("train", "val", "test"):
+        for a, b in zip(ours[part], theirs[part]):
+            np.testing.assert_array_equal(a, b)
+    record = sample_size.fit_one("E5", n, 1, "lspin", quick=True)
+    reference = paper_synthetic.fit_one("E5", 1, "lspin", {}, quick=True)
+    assert record["f1"] == reference["f1"]
+    assert record["score"] == reference["score"]
+    assert record["n_train"] == theirs["train"][0].shape[0] == 0.6 * n
+
+
+def test_parse_args(capsys, import_benchmark):
+    sample_size = import_benchmark("sample_size")
+    args = sample_size.parse_args([])
+    assert args.datasets == list(sample_size.ALL_DATASETS)
+    assert args.sizes == list(sample_size.SIZES)
+    assert (args.seeds, args.n_jobs) == (3, 2)
+    args = sample_size.parse_args(["--datasets", "e3, TWO-GROUP", "--sizes", "50"])
+    assert (args.datasets, args.sizes) == (["E3", "two-group"], [50])
+    for bad, message in (
+        (["--datasets", "E1,E9"], "unknown data set"),
+        (["--sizes", "100,abc"], "must be integers"),
+        (["--sizes", "5"], "sizes >= 10"),
+        (["--seeds", "0"], "--seeds must be >= 1"),
+    ):
+        with pytest.raises(SystemExit):
+            sample_size.parse_args(bad)
+        assert message in capsys.readouterr().err
