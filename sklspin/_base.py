@@ -103,7 +103,7 @@ def lspin_gate_means(gate_params, X, activation="tanh"):
     )
 
 
-def gating_rate_multipliers(gate_params):
+def gating_rate_multipliers(gate_params, weight_scale=1.0):
     """Per-array learning-rate factors of the gating network.
 
     Adam moves every weight by about the learning rate per step whatever the
@@ -116,10 +116,12 @@ def gating_rate_multipliers(gate_params):
     Scaling each weight matrix's rate by ``1 / sqrt(fan_in)`` (biases keep
     the full rate) keeps the two paths comparable; measured on the two-group
     benchmark it turns complementary, locked gates into the right local
-    selection.
+    selection. ``weight_scale`` multiplies the weight matrices' factors
+    further (LLSPIN's gating network learns slower than its predictor, see
+    ``_LLSPINFamily``).
     """
     return [
-        1.0 / np.sqrt(max(array.shape[0], 1)) if array.ndim == 2 else 1.0
+        weight_scale / np.sqrt(max(array.shape[0], 1)) if array.ndim == 2 else 1.0
         for array in gate_params
     ]
 
@@ -130,7 +132,7 @@ def initial_gate_bias():
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):
-    """Training produced a non-finite loss or gradient.
+    """Training produced a non-finite (or overflowing) loss or gradient.
 
     A :class:`FloatingPointError` (what went wrong) and a :class:`ValueError`
     (the usual cause is the input: unscaled features, or a learning rate too
@@ -211,6 +213,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # useful features (diabetes, 442 rows, 5-fold R^2 0.35 -> 0.27).
     # Subclasses may set their own length (STG keeps 20, see _stg.py).
     _sparsity_warmup_epochs = 100
+    # Extra factor on the gating network's weight-matrix learning rates (on top
+    # of gating_rate_multipliers' 1 / sqrt(fan_in)), and scale of the prediction
+    # network's initial output-layer weights. LLSPIN sets its own (_lspin.py).
+    _gating_weight_rate = 1.0
+    _prediction_output_init_scale = 1.0
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -579,7 +586,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             *self._prediction_hidden_sizes(),
             self._n_outputs_for_network(),
         )
-        pred_params = init_mlp(pred_sizes, rng, self._prediction_activation())
+        pred_params = init_mlp(
+            pred_sizes,
+            rng,
+            self._prediction_activation(),
+            output_scale=self._prediction_output_init_scale,
+        )
         self._set_params_from_list(gate_params + pred_params, len(gate_params))
         self.loss_curve_ = []
         self.n_iter_ = 0
@@ -657,7 +669,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self.beta_1,
             self.beta_2,
             self.epsilon,
-            rate_multipliers=gating_rate_multipliers(params[:n_gate_params])
+            rate_multipliers=gating_rate_multipliers(
+                params[:n_gate_params], self._gating_weight_rate
+            )
             + [1.0] * (len(params) - n_gate_params),
         )
         if state is not None:
@@ -731,13 +745,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 )
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                     loss, grads = loss_and_grad(params, batch, spec)
-                    # np.add.reduce(g, axis=None) is np.sum(g) without its
-                    # Python-level dispatch (~2 us per array).
-                    grad_total = sum(float(np.add.reduce(g, axis=None)) for g in grads)
-                if not (np.isfinite(loss) and np.isfinite(grad_total)):
+                    # The squared norm, not the sum: Adam squares every
+                    # gradient, and one too large to square (above ~1e154)
+                    # would leave it with infinite second moments and frozen
+                    # weights, i.e. a fit that silently learns nothing.
+                    grad_norm2 = sum(float(np.vdot(g, g)) for g in grads)
+                if not (np.isfinite(loss) and np.isfinite(grad_norm2)):
                     raise TrainingDivergedError(
                         f"Training diverged: the loss or its gradient became "
-                        f"non-finite (loss={loss}) at epoch {self.n_iter_ + 1}. "
+                        f"non-finite or too large (loss={loss}) at epoch "
+                        f"{self.n_iter_ + 1}. "
                         "Standardise the inputs (e.g. with StandardScaler) "
                         "and/or lower learning_rate_init (currently "
                         f"{self.learning_rate_init})."
