@@ -11,8 +11,10 @@ several total sample sizes ``n`` instead of the generators' defaults:
 
 * data: E1-E5 from ``sklspin.datasets.make_paper_synthetic(name,
   n_samples=n, random_state=s)`` and ``two-group`` from
-  ``make_two_group_classification(n_samples=n, random_state=s)`` (the
-  paper's introductory problem, five features, two sub-populations);
+  ``make_two_group_classification(n_samples=n, random_state=s)`` and
+  ``two-group-linear`` from ``make_two_group_linear(n_samples=n,
+  random_state=s)`` (the paper's introductory problem, five features, two
+  sub-populations, as a classification and as the original regression);
 * split: 60 % train / 20 % validation / 20 % test, stratified by group,
   ``StandardScaler`` fitted on the training part; the validation part is
   not used (nothing is tuned here), so that the rows at the generators'
@@ -21,7 +23,7 @@ several total sample sizes ``n`` instead of the generators' defaults:
   defaults as the reference for the accuracy (or MSE), all fitted on the
   training part with ``random_state=s``; the numbers are those of the test
   part: mean per-sample feature F1 (gates > 0 against the ground truth)
-  and accuracy (classification) or MSE (E5), mean over seeds.
+  and accuracy (classification) or MSE (regression), mean over seeds.
 """
 
 import argparse
@@ -50,11 +52,13 @@ from paper_synthetic import (
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
 
-from sklspin.datasets import make_two_group_classification
+from sklspin.datasets import make_two_group_classification, make_two_group_linear
 from sklspin.metrics import feature_selection_f1
 
 TWO_GROUP = "two-group"
-ALL_DATASETS = (*DATASETS, TWO_GROUP)
+TWO_GROUP_LINEAR = "two-group-linear"
+ALL_DATASETS = (*DATASETS, TWO_GROUP, TWO_GROUP_LINEAR)
+REGRESSION_DATASETS = {*REGRESSION, TWO_GROUP_LINEAR}
 SIZES = (500, 1000, 2000, 5000)
 QUICK_SIZES = (QUICK["n_samples"], 2 * QUICK["n_samples"])
 # (row label, kind for paper_synthetic._make_estimator); gates are read from
@@ -64,17 +68,19 @@ METHODS = (("LSPIN", "lspin"), ("LLSPIN", "llspin"), ("HistGradientBoosting", "h
 
 def load(name, n_samples, seed):
     """Data set ``name`` with ``n_samples`` rows, split and scaled."""
-    if name == TWO_GROUP:
-        X, y, mask, groups = make_two_group_classification(
-            n_samples=n_samples, random_state=seed
-        )
+    two_group = {
+        TWO_GROUP: make_two_group_classification,
+        TWO_GROUP_LINEAR: make_two_group_linear,
+    }
+    if name in two_group:
+        X, y, mask, groups = two_group[name](n_samples=n_samples, random_state=seed)
         return split_and_scale(X, y, mask, groups, seed)
     return load_split(name, seed, quick=False, n_samples=n_samples)
 
 
 def fit_one(name, n_samples, seed, kind, quick):
     """Fit one method on one (data set, size, seed); return its test numbers."""
-    regression = name in REGRESSION
+    regression = name in REGRESSION_DATASETS
     parts = load(name, n_samples, seed)
     X_tr, y_tr, _, _ = parts["train"]
     X_te, y_te, mask_te, _ = parts["test"]
@@ -129,7 +135,7 @@ def _fmt_f1(value):
 
 def dataset_table(records, name, sizes):
     """One row per size: F1 and score of each method, LSPIN's epochs and time."""
-    regression = name in REGRESSION
+    regression = name in REGRESSION_DATASETS
     groups = _by_cell(records)
 
     def cell(n, kind, field, fmt):
@@ -213,14 +219,16 @@ def report(records, env, wall_time, datasets, sizes, seeds, quick, n_jobs):
         "with its defaults, numbers from the test part; the validation part is "
         "unused). F1: mean per-sample feature F1 of the gates > 0 against the "
         "ground truth. Mean ± standard deviation over seeds. The generators' "
-        "default sizes are 1500 (E1-E3, E5) and 1000 (E4, two-group). "
+        "default sizes are 1500 (E1-E3, E5) and 1000 (E4, two-group, "
+        "two-group-linear). "
         "HistGradientBoosting uses every feature; it is the reference for the "
-        "accuracy (MSE for E5). Fit CPU: CPU seconds of one single-threaded fit."
+        "accuracy (MSE for the regressions E5 and two-group-linear). Fit CPU: "
+        "CPU seconds of one single-threaded fit."
     )
     doc.heading("LSPIN's mean per-sample F1", 2)
     doc.table(*summary_table(records, datasets, sizes))
     for name in datasets:
-        task = "regression" if name in REGRESSION else "classification"
+        task = "regression" if name in REGRESSION_DATASETS else "classification"
         doc.heading(f"{name} ({task})", 2)
         doc.table(*dataset_table(records, name, sizes))
     return doc

@@ -9,7 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "sample_size.py"
-DATASETS = ["E1", "E5", "two-group"]
+DATASETS = ["E1", "E5", "two-group", "two-group-linear"]
+REGRESSION = {"E5", "two-group-linear"}
 SIZES = [60, 120]
 
 
@@ -62,9 +63,9 @@ def test_quick_run_tables(quick_run):
     assert summary[0] == ["Data", *(f"n = {n}" for n in SIZES)]
     assert [row[0] for row in summary[1:]] == DATASETS
     for name in DATASETS:
-        task = "regression" if name == "E5" else "classification"
+        task = "regression" if name in REGRESSION else "classification"
         table = tables[f"{name} ({task})"]
-        score = "test MSE" if name == "E5" else "test ACC (%)"
+        score = "test MSE" if name in REGRESSION else "test ACC (%)"
         assert table[0][:3] == ["n (train)", "LSPIN F1", f"LSPIN {score}"]
         assert table[0][5] == f"HistGradientBoosting {score}"
         # 60 % of the rows train (the paper benchmark's split)
@@ -75,7 +76,7 @@ def test_quick_run_tables(quick_run):
             assert 0 <= values[0] <= 1 and 0 <= values[2] <= 1  # F1 of both
             # the summary repeats LSPIN's F1
             assert summary[1 + DATASETS.index(name)][i] == row[1]
-            if name != "E5":
+            if name not in REGRESSION:
                 assert all(0 <= v <= 100 for v in (values[1], values[3], values[4]))
             assert values[5] == 5  # LSPIN's epochs in a quick run
 
@@ -104,8 +105,11 @@ def test_parse_args(capsys, import_benchmark):
     assert args.datasets == list(sample_size.ALL_DATASETS)
     assert args.sizes == list(sample_size.SIZES)
     assert (args.seeds, args.n_jobs) == (3, 2)
-    args = sample_size.parse_args(["--datasets", "e3, TWO-GROUP", "--sizes", "50"])
-    assert (args.datasets, args.sizes) == (["E3", "two-group"], [50])
+    args = sample_size.parse_args(
+        ["--datasets", "e3, TWO-GROUP,two-group-linear", "--sizes", "50"]
+    )
+    assert args.datasets == ["E3", "two-group", "two-group-linear"]
+    assert args.sizes == [50]
     for bad, message in (
         (["--datasets", "E1,E9"], "unknown data set"),
         (["--sizes", "100,abc"], "must be integers"),
