@@ -499,3 +499,28 @@ def test_linear_predictor_starts_at_zero_and_gates_learn_slower(
     ] + [1.0] * (len(params) - n_gate)
     optimizer = est._make_optimizer(params)
     np.testing.assert_allclose(optimizer.rate_multipliers, expected)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_llspin_local_linear_models_as_documented():
+    # The user guide's recipe ("Reading the gates"): LLSPIN is linear in the
+    # gated input, exactly for the classifier's logit and, for the regressor,
+    # up to the internal standardisation of y (a positive scale and a shift).
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((120, 4))
+    y = 3.0 * X[:, 0] * (X[:, 1] > 0) - X[:, 2] + 5.0
+    regressor = LLSPINRegressor(max_iter=30, random_state=0).fit(X, y)
+    gates = regressor.predict_gates(X)
+    local = (X * gates) @ regressor.coefs_[0][:, 0] + regressor.intercepts_[0][0]
+    design = np.column_stack([np.ones_like(local), local])
+    (shift, scale), *_ = np.linalg.lstsq(design, regressor.predict(X), rcond=None)
+    np.testing.assert_allclose(shift + scale * local, regressor.predict(X), atol=1e-10)
+    assert scale > 0
+    np.testing.assert_allclose([shift, scale], [y.mean(), y.std()])
+
+    classifier = LLSPINClassifier(max_iter=30, random_state=0).fit(X, y > 5.0)
+    gates = classifier.predict_gates(X)
+    logit = (X * gates) @ classifier.coefs_[0][:, 0] + classifier.intercepts_[0][0]
+    np.testing.assert_allclose(
+        classifier.predict_proba(X)[:, 1], 1.0 / (1.0 + np.exp(-logit)), rtol=1e-12
+    )
