@@ -214,10 +214,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # Subclasses may set their own length (STG keeps 20, see _stg.py).
     _sparsity_warmup_epochs = 100
     # Extra factor on the gating network's weight-matrix learning rates (on top
-    # of gating_rate_multipliers' 1 / sqrt(fan_in)), and scale of the prediction
-    # network's initial output-layer weights. LLSPIN sets its own (_lspin.py).
+    # of gating_rate_multipliers' 1 / sqrt(fan_in)). LLSPIN sets its own
+    # (_lspin.py).
     _gating_weight_rate = 1.0
-    _prediction_output_init_scale = 1.0
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -581,16 +580,18 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _initialise_parameters(self, n_features, rng):
         """Draw fresh parameters of both networks and reset the training log."""
         gate_params = self._init_gate_params(n_features, rng)
-        pred_sizes = (
-            n_features,
-            *self._prediction_hidden_sizes(),
-            self._n_outputs_for_network(),
-        )
+        hidden_sizes = self._prediction_hidden_sizes()
+        pred_sizes = (n_features, *hidden_sizes, self._n_outputs_for_network())
+        # A linear prediction network (LLSPIN's, or hidden_layer_sizes=())
+        # starts from zero coefficients, as scikit-learn's linear models do:
+        # random ones (Glorot, up to +-1 for a few features) can have signs
+        # that shut true features' gates before they are corrected (see
+        # _LLSPINFamily). The same uniform draws are made either way.
         pred_params = init_mlp(
             pred_sizes,
             rng,
             self._prediction_activation(),
-            output_scale=self._prediction_output_init_scale,
+            output_scale=1.0 if hidden_sizes else 0.0,
         )
         self._set_params_from_list(gate_params + pred_params, len(gate_params))
         self.loss_curve_ = []

@@ -114,12 +114,12 @@ class _LLSPINFamily(_LocallySparse):
     # a gating network as fast as the predictor, true features were locked
     # out this way on the paper's two-group linear regression (1,000 rows,
     # validation parts of 6 seeds: per-sample F1 0.63, 0.31 at worst). Zero
-    # initial coefficients (as scikit-learn's linear models start) and gating
-    # weights learning at 0.3 times their rate give F1 1.000 on all six (0.88
-    # and 0.97 at 500 and 2,000 rows, against 0.48 and 0.46). Either change
-    # alone gave 0.75 or 0.78. See doc/user_guide.rst, "llspin-start".
+    # initial coefficients (BaseLSPIN._initialise_parameters, for every
+    # linear prediction network) and gating weights learning at 0.3 times
+    # their rate give F1 1.000 on all six (0.88 and 0.97 at 500 and 2,000
+    # rows, against 0.48 and 0.46). Either change alone gave 0.75 or 0.78.
+    # See doc/user_guide.rst, "llspin-start".
     _gating_weight_rate = 0.3
-    _prediction_output_init_scale = 0.0
 
     def __init__(
         self,

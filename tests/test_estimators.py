@@ -470,27 +470,35 @@ def test_lspin_default_gating_network_is_linear(data):
 
 
 @pytest.mark.parametrize(
-    "cls, zero_start, weight_rate",
+    "cls, params, zero_start, weight_rate",
     [
-        (LLSPINClassifier, True, 0.3),
-        (LLSPINRegressor, True, 0.3),
-        (LSPINClassifier, False, 1.0),
-        (LSPINRegressor, False, 1.0),
+        (LLSPINClassifier, {}, True, 0.3),
+        (LLSPINRegressor, {}, True, 0.3),
+        (LSPINClassifier, {}, False, 1.0),
+        (LSPINRegressor, {}, False, 1.0),
+        (LSPINRegressor, {"hidden_layer_sizes": ()}, True, 1.0),
+        # STG's gates are one global vector (no gating network).
+        (STGClassifier, {}, False, None),
+        (STGClassifier, {"hidden_layer_sizes": ()}, True, None),
     ],
 )
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_linear_predictor_starts_at_zero_and_gates_learn_slower(
-    cls, zero_start, weight_rate
+    cls, params, zero_start, weight_rate
 ):
-    # LLSPIN: zero initial coefficients and gating weights at 0.3 times the
-    # usual rate, so that early wrong-signed coefficients cannot shut true
-    # features' gates (test_recovery.py has the two-group consequence).
+    # A linear prediction network starts from zero coefficients, and LLSPIN's
+    # gating weights learn at 0.3 times the usual rate, so that early
+    # wrong-signed coefficients cannot shut true features' gates
+    # (test_recovery.py has the two-group consequence).
     X = np.random.RandomState(0).standard_normal((40, 6))
     y = (X[:, 0] > 0).astype(int)
     # One epoch at a negligible step size: the weights stay where they began.
-    est = cls(learning_rate_init=1e-12, max_iter=1, random_state=0).fit(X, y)
+    est = cls(learning_rate_init=1e-12, max_iter=1, random_state=0, **params)
+    est.fit(X, y)
     largest = np.abs(est.coefs_[-1]).max()
     assert largest < 1e-9 if zero_start else largest > 0.1
+    if weight_rate is None:
+        return
     params = est._params()
     n_gate = 2 * len(est.gating_coefs_)
     expected = [
