@@ -61,9 +61,9 @@ ALL_DATASETS = (*DATASETS, TWO_GROUP, TWO_GROUP_LINEAR)
 REGRESSION_DATASETS = {*REGRESSION, TWO_GROUP_LINEAR}
 SIZES = (500, 1000, 2000, 5000)
 QUICK_SIZES = (QUICK["n_samples"], 2 * QUICK["n_samples"])
-# (row label, kind for paper_synthetic._make_estimator); gates are read from
-# the sklspin estimators only.
-METHODS = (("LSPIN", "lspin"), ("LLSPIN", "llspin"), ("HistGradientBoosting", "hgb"))
+# Kinds of paper_synthetic._make_estimator: LSPIN, LLSPIN and
+# HistGradientBoosting (no gates: score only).
+METHOD_KINDS = ("lspin", "llspin", "hgb")
 
 
 def load(name, n_samples, seed):
@@ -114,7 +114,7 @@ def run(datasets, sizes, seeds, quick=False, n_jobs=1):
         for n in sorted(sizes, reverse=True)
         for name in datasets
         for seed in range(seeds)
-        for _, kind in METHODS
+        for kind in METHOD_KINDS
     ]
     return Parallel(n_jobs=n_jobs)(
         delayed(fit_one)(name, n, seed, kind, quick) for name, n, seed, kind in jobs

@@ -216,7 +216,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # Extra factor on the gating network's weight-matrix learning rates (on top
     # of gating_rate_multipliers' 1 / sqrt(fan_in)). LLSPIN sets its own
     # (_lspin.py).
-    _gating_weight_rate = 1.0
+    _gating_weight_rate_factor = 1.0
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": [
@@ -671,7 +671,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self.beta_2,
             self.epsilon,
             rate_multipliers=gating_rate_multipliers(
-                params[:n_gate_params], self._gating_weight_rate
+                params[:n_gate_params], self._gating_weight_rate_factor
             )
             + [1.0] * (len(params) - n_gate_params),
         )

@@ -119,7 +119,7 @@ class _LLSPINFamily(_LocallySparse):
     # their rate give F1 1.000 on all six (0.88 and 0.97 at 500 and 2,000
     # rows, against 0.48 and 0.46). Either change alone gave 0.75 or 0.78.
     # See doc/user_guide.rst, "llspin-start".
-    _gating_weight_rate = 0.3
+    _gating_weight_rate_factor = 0.3
 
     def __init__(
         self,
