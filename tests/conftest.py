@@ -2,6 +2,7 @@
 
 import importlib
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,24 @@ def import_benchmark():
             sys.path.remove(folder)
 
     return load
+
+
+@pytest.fixture(scope="session")
+def markdown_tables():
+    """``parse(markdown)``: ``{section heading: table rows (lists of cells)}``
+    of a benchmark's Markdown report."""
+
+    def parse(markdown):
+        tables, section = {}, None
+        for line in markdown.splitlines():
+            if line.startswith("#"):
+                section = line.lstrip("#").strip()
+            elif line.startswith("|") and not re.fullmatch(r"\|(---\|)+", line):
+                cells = [c.strip() for c in line.strip().strip("|").split("|")]
+                tables.setdefault(section, []).append(cells)
+        return tables
+
+    return parse
 
 
 def _objective_problem(

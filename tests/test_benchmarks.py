@@ -37,18 +37,6 @@ COLUMNS = [
 ]
 
 
-def _tables(markdown):
-    """{section heading: list of table rows (lists of cells)}."""
-    tables, section = {}, None
-    for line in markdown.splitlines():
-        if line.startswith("#"):
-            section = line.lstrip("#").strip()
-        elif line.startswith("|") and not re.fullmatch(r"\|(---\|)+", line):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            tables.setdefault(section, []).append(cells)
-    return tables
-
-
 def _numbers(cell):
     return [float(x) for x in re.findall(r"-?\d+(?:\.\d+)?(?:e-?\d+)?", cell)]
 
@@ -86,9 +74,9 @@ def test_quick_run_writes_markdown_and_rst(quick_run):
     "name, rows, score",
     [("E1", CLASSIFICATION_ROWS, "test ACC (%)"), ("E5", REGRESSION_ROWS, "test MSE")],
 )
-def test_quick_run_dataset_table(quick_run, name, rows, score):
+def test_quick_run_dataset_table(quick_run, name, rows, score, markdown_tables):
     _, out = quick_run
-    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
     table = next(t for s, t in tables.items() if s.startswith(name + " ("))
     header, body = table[0], table[1:]
     expected = [score if c is None else c for c in COLUMNS]
@@ -112,9 +100,9 @@ def test_quick_run_dataset_table(quick_run, name, rows, score):
             assert re.fullmatch(r"(λ|C|α)=\S+", row[5]), row
 
 
-def test_quick_run_targets_and_diagnosis(quick_run):
+def test_quick_run_targets_and_diagnosis(quick_run, markdown_tables):
     _, out = quick_run
-    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
     targets = tables["LSPIN against the issue 3 targets"]
     assert [r[:2] for r in targets[1:]] == [
         ["E1", "default"],

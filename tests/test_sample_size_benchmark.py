@@ -1,7 +1,6 @@
 """Smoke test of the sample-size benchmark script (``--quick``: tiny data)."""
 
 import math
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,18 +11,6 @@ SCRIPT = ROOT / "benchmarks" / "sample_size.py"
 DATASETS = ["E1", "E5", "two-group", "two-group-linear"]
 REGRESSION = {"E5", "two-group-linear"}
 SIZES = [60, 120]
-
-
-def _tables(markdown):
-    """{section heading: list of table rows (lists of cells)}."""
-    tables, section = {}, None
-    for line in markdown.splitlines():
-        if line.startswith("#"):
-            section = line.lstrip("#").strip()
-        elif line.startswith("|") and not re.fullmatch(r"\|(---\|)+", line):
-            cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            tables.setdefault(section, []).append(cells)
-    return tables
 
 
 @pytest.fixture(scope="module")
@@ -56,9 +43,9 @@ def test_quick_run_writes_markdown_and_rst(quick_run):
     assert rst.count(".. list-table::") == 1 + len(DATASETS)
 
 
-def test_quick_run_tables(quick_run):
+def test_quick_run_tables(quick_run, markdown_tables):
     _, out = quick_run
-    tables = _tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
     summary = tables["LSPIN's mean per-sample F1"]
     assert summary[0] == ["Data", *(f"n = {n}" for n in SIZES)]
     assert [row[0] for row in summary[1:]] == DATASETS
