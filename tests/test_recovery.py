@@ -83,7 +83,7 @@ def test_llspin_defaults_recover_the_two_group_linear_models():
         gates = model[-1].predict_gates(model[0].transform(X_test))
         f1_scores.append(feature_selection_f1(mask_test, gates))
         r2_scores.append(model.score(X_test, y_test))
-    # Measured: F1 0.70 / 1.0 / 1.0 / 1.0 / 1.0, R^2 0.986 to 0.998.
+    # Measured: F1 0.700 / 1.000 / 1.000 / 1.000 / 0.999, R^2 0.986 to 0.998.
     assert np.mean(f1_scores) >= 0.9, f1_scores
-    assert sorted(f1_scores)[1] >= 0.99, f1_scores  # four of five exact
+    assert sorted(f1_scores)[1] >= 0.99, f1_scores  # four of five at 0.99 or more
     assert min(r2_scores) >= 0.98, r2_scores
