@@ -304,7 +304,11 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     input ``x * z(x)``, where a gating network gives every sample its own
     sparse gate vector ``z(x)``. Each sample thus gets its own sparse linear
     model, whose coefficients are the predictor's weights masked by the
-    sample's gates. Training is as for :class:`LSPINClassifier`.
+    sample's gates. Training is as for :class:`LSPINClassifier`, except
+    that the coefficients start at zero and the gating network's weight
+    matrices learn at 0.3 times the rate, so that early wrong-signed
+    coefficients cannot shut the gates of features they will need (see
+    :ref:`llspin-start`).
 
     Read more in the :ref:`User Guide <user_guide>`.
 
@@ -350,7 +354,10 @@ class LLSPINRegressor(RegressorMixin, RegressorTask, _LLSPINFamily):
     Linear regression on the gated input ``x * z(x)``, where a gating
     network gives every sample its own sparse gate vector ``z(x)``: every
     sample gets its own sparse linear model. Training is as for
-    :class:`LSPINRegressor`.
+    :class:`LSPINRegressor`, except that the coefficients start at zero and
+    the gating network's weight matrices learn at 0.3 times the rate, so
+    that early wrong-signed coefficients cannot shut the gates of features
+    they will need (see :ref:`llspin-start`).
 
     Read more in the :ref:`User Guide <user_guide>`.
 
