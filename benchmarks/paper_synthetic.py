@@ -731,27 +731,72 @@ def _rst_cell(text):
     return text.replace("*", r"\*").replace("|", r"\|")
 
 
+def header_bullets(env, records, wall_time, n_jobs, scope, quick):
+    """A report's first lines: command, date, commit, versions, ``scope``
+    (seeds, data sets, ...), and the run's wall and summed CPU time."""
+    cpu = sum(r["cpu_time"] for r in records)
+    return [
+        f"Command: ``{env['command']}``",
+        f"Date: {env['date']}",
+        f"Code measured: git commit ``{env['commit']}``",
+        f"Versions: {env['versions']}",
+        scope
+        + (
+            "; QUICK smoke run (tiny data, few epochs): numbers are meaningless"
+            if quick
+            else ""
+        ),
+        f"Wall time of the whole run: {wall_time / 60:.1f} min with {n_jobs} "
+        f"parallel worker(s); sum of the fits' CPU times: {cpu / 60:.1f} min",
+    ]
+
+
+def write_report(doc, out=None, rst=None):
+    """Print ``doc`` as Markdown and write it to ``out`` (Markdown) and
+    ``rst`` (reStructuredText) when given; return the Markdown."""
+    md = doc.render("md")
+    print(md)
+    for path, fmt in ((out, "md"), (rst, "rst")):
+        if path:
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(md if fmt == "md" else doc.render("rst"))
+    return md
+
+
+def add_run_arguments(parser):
+    """``--out``, ``--rst`` and ``--n-jobs``, shared by the benchmark scripts."""
+    parser.add_argument(
+        "--out", default=None, help="write the Markdown report to this path"
+    )
+    parser.add_argument(
+        "--rst", default=None, help="also write the report as reStructuredText"
+    )
+    parser.add_argument(
+        "--n-jobs",
+        type=int,
+        default=None,
+        help="parallel workers (default: 2, or 1 with --quick)",
+    )
+
+
+def check_run_arguments(parser, args, full_seeds):
+    """Defaults and checks of ``--seeds`` (1 with ``--quick``, else
+    ``full_seeds``) and ``--n-jobs`` (1 with ``--quick``, else 2)."""
+    if args.seeds is None:
+        args.seeds = 1 if args.quick else full_seeds
+    if args.seeds < 1:
+        parser.error("--seeds must be >= 1")
+    if args.n_jobs is None:
+        args.n_jobs = 1 if args.quick else 2
+
+
 def report(records, env, wall_time, datasets, seeds, quick, n_jobs):
     summary = summarise(records)
     doc = _Doc()
     doc.heading("LSPIN paper synthetic benchmarks E1-E5", 1)
-    cpu = sum(r["cpu_time"] for r in records)
-    doc.bullets(
-        [
-            f"Command: ``{env['command']}``",
-            f"Date: {env['date']}",
-            f"Code measured: git commit ``{env['commit']}``",
-            f"Versions: {env['versions']}",
-            f"Seeds: {seeds} (0 to {seeds - 1}); data sets: {', '.join(datasets)}"
-            + (
-                "; QUICK smoke run (tiny data, few epochs): numbers are meaningless"
-                if quick
-                else ""
-            ),
-            f"Wall time of the whole run: {wall_time / 60:.1f} min with {n_jobs} "
-            f"parallel worker(s); sum of the fits' CPU times: {cpu / 60:.1f} min",
-        ]
-    )
+    scope = f"Seeds: {seeds} (0 to {seeds - 1}); data sets: {', '.join(datasets)}"
+    doc.bullets(header_bullets(env, records, wall_time, n_jobs, scope, quick))
     factors = QUICK_SPARSITY_FACTORS if quick else SPARSITY_FACTORS
     grids = []
     for kind in ("lspin", "llspin"):
@@ -845,18 +890,7 @@ def parse_args(argv):
     parser.add_argument(
         "--datasets", default=None, help="comma-separated subset of E1,E2,E3,E4,E5"
     )
-    parser.add_argument(
-        "--out", default=None, help="write the Markdown report to this path"
-    )
-    parser.add_argument(
-        "--rst", default=None, help="also write the report as reStructuredText"
-    )
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        default=None,
-        help="parallel workers (default: 2, or 1 with --quick)",
-    )
+    add_run_arguments(parser)
     parser.add_argument("--verbose", type=int, default=0, help="joblib verbosity")
     args = parser.parse_args(argv)
     if args.datasets is None:
@@ -866,12 +900,7 @@ def parse_args(argv):
         bad = [d for d in args.datasets if d not in DATASETS]
         if bad:
             parser.error(f"unknown data set(s) {bad}; choose from {DATASETS}")
-    if args.seeds is None:
-        args.seeds = 1 if args.quick else 5
-    if args.seeds < 1:
-        parser.error("--seeds must be >= 1")
-    if args.n_jobs is None:
-        args.n_jobs = 1 if args.quick else 2
+    check_run_arguments(parser, args, full_seeds=5)
     return args
 
 
@@ -883,16 +912,7 @@ def main(argv=None):
     records = run(args.datasets, args.seeds, args.quick, args.n_jobs, args.verbose)
     wall = time.perf_counter() - t0
     doc = report(records, env, wall, args.datasets, args.seeds, args.quick, args.n_jobs)
-    md = doc.render("md")
-    print(md)
-    if args.out:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w", encoding="utf-8") as f:
-            f.write(md)
-    if args.rst:
-        os.makedirs(os.path.dirname(os.path.abspath(args.rst)), exist_ok=True)
-        with open(args.rst, "w", encoding="utf-8") as f:
-            f.write(doc.render("rst"))
+    write_report(doc, args.out, args.rst)
     return records
 
 

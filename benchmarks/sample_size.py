@@ -27,7 +27,6 @@ several total sample sizes ``n`` instead of the generators' defaults:
 """
 
 import argparse
-import os
 import sys
 import time
 import warnings
@@ -45,9 +44,13 @@ from paper_synthetic import (
     _mean_std,
     _score,
     _selection,
+    add_run_arguments,
+    check_run_arguments,
     environment,
+    header_bullets,
     load_split,
     split_and_scale,
+    write_report,
 )
 from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_limits
@@ -193,25 +196,12 @@ def summary_table(records, datasets, sizes):
 def report(records, env, wall_time, datasets, sizes, seeds, quick, n_jobs):
     doc = _Doc()
     doc.heading("LSPIN and LLSPIN defaults against the sample size", 1)
-    cpu = sum(r["cpu_time"] for r in records)
-    doc.bullets(
-        [
-            f"Command: ``{env['command']}``",
-            f"Date: {env['date']}",
-            f"Code measured: git commit ``{env['commit']}``",
-            f"Versions: {env['versions']}",
-            f"Seeds: {seeds} (0 to {seeds - 1}); sizes n: "
-            + ", ".join(str(n) for n in sorted(sizes))
-            + f"; data sets: {', '.join(datasets)}"
-            + (
-                "; QUICK smoke run (tiny data, few epochs): numbers are meaningless"
-                if quick
-                else ""
-            ),
-            f"Wall time of the whole run: {wall_time / 60:.1f} min with {n_jobs} "
-            f"parallel worker(s); sum of the fits' CPU times: {cpu / 60:.1f} min",
-        ]
+    scope = (
+        f"Seeds: {seeds} (0 to {seeds - 1}); sizes n: "
+        + ", ".join(str(n) for n in sorted(sizes))
+        + f"; data sets: {', '.join(datasets)}"
     )
+    doc.bullets(header_bullets(env, records, wall_time, n_jobs, scope, quick))
     doc.para(
         "Protocol: that of ``paper_synthetic.py`` at total sizes n (60 % train "
         "/ 20 % validation / 20 % test, stratified by group, ``StandardScaler`` "
@@ -261,14 +251,7 @@ def parse_args(argv):
         default=None,
         help="comma-separated subset of " + ",".join(ALL_DATASETS),
     )
-    parser.add_argument("--out", default=None, help="write the Markdown report here")
-    parser.add_argument("--rst", default=None, help="also write it as reStructuredText")
-    parser.add_argument(
-        "--n-jobs",
-        type=int,
-        default=None,
-        help="parallel workers (default: 2, or 1 with --quick)",
-    )
+    add_run_arguments(parser)
     args = parser.parse_args(argv)
     if args.datasets is None:
         args.datasets = ["E1", "E5"] if args.quick else list(ALL_DATASETS)
@@ -289,12 +272,7 @@ def parse_args(argv):
         # Ten samples leave every split part (stratified by group) non-empty.
         if not args.sizes or min(args.sizes) < 10:
             parser.error("--sizes needs sizes >= 10")
-    if args.seeds is None:
-        args.seeds = 1 if args.quick else 3
-    if args.seeds < 1:
-        parser.error("--seeds must be >= 1")
-    if args.n_jobs is None:
-        args.n_jobs = 1 if args.quick else 2
+    check_run_arguments(parser, args, full_seeds=3)
     return args
 
 
@@ -315,13 +293,7 @@ def main(argv=None):
         args.quick,
         args.n_jobs,
     )
-    md = doc.render("md")
-    print(md)
-    for path, fmt in ((args.out, "md"), (args.rst, "rst")):
-        if path:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(md if fmt == "md" else doc.render("rst"))
+    write_report(doc, args.out, args.rst)
     return records
 
 
