@@ -66,6 +66,26 @@ def import_benchmark():
 
 
 @pytest.fixture(scope="session")
+def run_quick_report(tmp_path_factory, run_repository_script):
+    """``run(script, *args)``: run a benchmark script with ``--quick``,
+    ``args`` and ``--out`` / ``--rst`` in a fresh directory; check that it
+    succeeds and prints what it writes; return ``(markdown, rst)``."""
+
+    def run(script, *args):
+        out = tmp_path_factory.mktemp(Path(script).stem)
+        md_path, rst_path = out / "quick.md", out / "quick.rst"
+        proc = run_repository_script(
+            script, "--quick", *args, "--out", md_path, "--rst", rst_path, timeout=120
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        markdown = md_path.read_text(encoding="utf-8")
+        assert markdown.strip() == proc.stdout.strip()  # printed and written alike
+        return markdown, rst_path.read_text(encoding="utf-8")
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def markdown_tables():
     """``parse(markdown)``: ``{section heading: table rows (lists of cells)}``
     of a benchmark's Markdown report."""

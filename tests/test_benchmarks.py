@@ -42,29 +42,14 @@ def _numbers(cell):
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, run_repository_script):
-    out = tmp_path_factory.mktemp("bench")
-    proc = run_repository_script(
-        SCRIPT,
-        "--quick",
-        "--datasets",
-        "E1,E5",
-        "--out",
-        out / "quick.md",
-        "--rst",
-        out / "quick.rst",
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc, out
+def quick_run(run_quick_report):
+    """``(markdown, rst)`` of a ``--quick`` run on E1 and E5."""
+    return run_quick_report(SCRIPT, "--datasets", "E1,E5")
 
 
 def test_quick_run_writes_markdown_and_rst(quick_run):
-    proc, out = quick_run
-    md = (out / "quick.md").read_text(encoding="utf-8")
-    assert md.strip() == proc.stdout.strip()  # printed and written alike
+    md, rst = quick_run
     assert "--quick" in md and "git commit" in md
-    rst = (out / "quick.rst").read_text(encoding="utf-8")
     assert rst.count(".. list-table::") == md.count("| Method |") + md.count(
         "| Data |"
     ) + md.count("| Group |")
@@ -75,8 +60,7 @@ def test_quick_run_writes_markdown_and_rst(quick_run):
     [("E1", CLASSIFICATION_ROWS, "test ACC (%)"), ("E5", REGRESSION_ROWS, "test MSE")],
 )
 def test_quick_run_dataset_table(quick_run, name, rows, score, markdown_tables):
-    _, out = quick_run
-    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables(quick_run[0])
     table = next(t for s, t in tables.items() if s.startswith(name + " ("))
     header, body = table[0], table[1:]
     expected = [score if c is None else c for c in COLUMNS]
@@ -101,8 +85,7 @@ def test_quick_run_dataset_table(quick_run, name, rows, score, markdown_tables):
 
 
 def test_quick_run_targets_and_diagnosis(quick_run, markdown_tables):
-    _, out = quick_run
-    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables(quick_run[0])
     targets = tables["LSPIN against the issue 3 targets"]
     assert [r[:2] for r in targets[1:]] == [
         ["E1", "default"],

@@ -14,38 +14,22 @@ SIZES = [60, 120]
 
 
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory, run_repository_script):
-    out = tmp_path_factory.mktemp("sizes")
-    proc = run_repository_script(
-        SCRIPT,
-        "--quick",
-        "--datasets",
-        ",".join(DATASETS),
-        "--sizes",
-        ",".join(map(str, SIZES)),
-        "--out",
-        out / "quick.md",
-        "--rst",
-        out / "quick.rst",
-        timeout=120,
+def quick_run(run_quick_report):
+    """``(markdown, rst)`` of a ``--quick`` run."""
+    return run_quick_report(
+        SCRIPT, "--datasets", ",".join(DATASETS), "--sizes", ",".join(map(str, SIZES))
     )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc, out
 
 
 def test_quick_run_writes_markdown_and_rst(quick_run):
-    proc, out = quick_run
-    md = (out / "quick.md").read_text(encoding="utf-8")
-    assert md.strip() == proc.stdout.strip()
+    md, rst = quick_run
     assert "sample_size.py --quick" in md and "git commit" in md
-    rst = (out / "quick.rst").read_text(encoding="utf-8")
     # the summary table and one table per data set
     assert rst.count(".. list-table::") == 1 + len(DATASETS)
 
 
 def test_quick_run_tables(quick_run, markdown_tables):
-    _, out = quick_run
-    tables = markdown_tables((out / "quick.md").read_text(encoding="utf-8"))
+    tables = markdown_tables(quick_run[0])
     summary = tables["LSPIN's mean per-sample F1"]
     assert summary[0] == ["Data", *(f"n = {n}" for n in SIZES)]
     assert [row[0] for row in summary[1:]] == DATASETS
