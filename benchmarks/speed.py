@@ -18,7 +18,7 @@ hits all of them alike):
 
   - ``LSPIN``: :class:`sklspin.LSPINClassifier` with its defaults (prediction
     network ``(64,)`` ReLU; linear gating network, one ``d x d`` matrix up to
-    128 features and a rank-64 product above; similarity penalty on, i.e.
+    256 features and a rank-64 product above; similarity penalty on, i.e.
     the sampled neighbours go through the gating network);
   - ``LLSPIN``: :class:`sklspin.LLSPINClassifier` (gating ``(64,)`` tanh,
     linear predictor);

@@ -34,15 +34,19 @@ default=$gating_hidden_layer_sizes
     ``x`` to its gate means ``mu(x)`` in ``(-1, 1.5)`` through a ``tanh``
     output layer rescaled to that interval. ``"auto"``: one hidden layer of
     64; for a linear gating network (``gating_activation="identity"``), no
-    hidden layer up to 128 features (one weight matrix,
-    ``mu(x) = -1 + 1.25 (1 + tanh(W x + b))``), so that the gating
-    network's size stays linear in the number of features.
+    hidden layer up to 256 features (one weight matrix,
+    ``mu(x) = -1 + 1.25 (1 + tanh(W x + b))``) and the hidden layer of 64
+    above, so that the gating network's size stays linear in the number
+    of features. The full matrix selects far better among many noise
+    features; pass ``gating_hidden_layer_sizes=()`` to keep it above 256
+    features when ``n_features ** 2`` weights fit in memory and compare on
+    held-out data.
 
 gating_activation : {"identity", "logistic", "tanh", "relu"}, \
 default=$gating_activation
     Hidden-layer activation of the gating network. With LSPIN's defaults
     the gating network is linear (``"identity"``; of rank at most 64 above
-    128 features): the prediction network is non-linear already, and a
+    256 features): the prediction network is non-linear already, and a
     gating network that can compute the label itself tends to encode the
     prediction in *which* gates it opens (a different set for each class)
     rather than select the features that explain it. LLSPIN's default is
