@@ -66,6 +66,20 @@ _GATING_OUTPUT_SCALE = 0.01
 # times the bottleneck's at 200 / 500 features (doc/user_guide.rst).
 _AUTO_GATING_WIDTH = 64
 _AUTO_FULL_GATING_MAX_FEATURES = 256
+# Least learning-rate factor of the hidden layers of a linear gating network
+# (the first matrix of the bottleneck above). At 1 / sqrt(n_features) it
+# barely moved from its random start, so the gates were read from a random
+# 64-dimensional projection in which a few informative features drown among
+# many noise features. With 5 informative and 500 / 1,000 noise features
+# (1,000 samples, validation seeds 10-17 / 10-13), 0.2 instead of
+# 1 / sqrt(n_features) raised the two-group classification's per-sample F1
+# from 0.08 / 0.05 to 0.54 / 0.50 (features open per sample 45 / 48 ->
+# 3.5 / 3.9, accuracy 69 / 65 -> 83 / 81 %) and make_classification's from
+# 0.27 / 0.16 to 0.63 / 0.58, with the two regressions unchanged (F1 within
+# 0.015). A factor of 1 did as well on the classifications but opened
+# extra features in the two-group regression (F1 0.73 -> 0.59). Non-linear
+# hidden layers (LLSPIN's) keep 1 / sqrt(fan_in): not measured.
+_LINEAR_HIDDEN_RATE_FLOOR = 0.2
 # Gate means live in (MU_LOW, MU_HIGH) = (-1, 1.5), the range of the gating
 # network's output (a tanh rescaled to it). At the low end the training noise
 # still opens a closed gate with probability Phi(-0.5 / sigma) (16 % for
@@ -113,7 +127,7 @@ def lspin_gate_means(gate_params, X, activation="tanh"):
     )
 
 
-def gating_rate_multipliers(gate_params, weight_scale=1.0):
+def gating_rate_multipliers(gate_params, weight_scale=1.0, hidden_rate_floor=0.0):
     """Per-array learning-rate factors of the gating network.
 
     Adam moves every weight by about the learning rate per step whatever the
@@ -128,12 +142,23 @@ def gating_rate_multipliers(gate_params, weight_scale=1.0):
     benchmark it turns complementary, locked gates into the right local
     selection. ``weight_scale`` multiplies the weight matrices' factors
     further (LLSPIN's gating network learns slower than its predictor, see
-    ``_LLSPINFamily``).
+    ``_LLSPINFamily``). The weight matrices of hidden layers (every matrix
+    but the last) get at least ``hidden_rate_floor`` before that factor:
+    they do not produce gate pre-activations, only the features the last
+    layer reads them from (see ``_LINEAR_HIDDEN_RATE_FLOOR``).
     """
-    return [
-        weight_scale / np.sqrt(max(array.shape[0], 1)) if array.ndim == 2 else 1.0
-        for array in gate_params
-    ]
+    n_matrices = sum(array.ndim == 2 for array in gate_params)
+    factors, n_seen = [], 0
+    for array in gate_params:
+        if array.ndim != 2:  # a bias
+            factors.append(1.0)
+            continue
+        n_seen += 1
+        factor = 1.0 / np.sqrt(max(array.shape[0], 1))
+        if n_seen < n_matrices:
+            factor = max(factor, hidden_rate_floor)
+        factors.append(weight_scale * factor)
+    return factors
 
 
 def initial_gate_bias():
@@ -305,6 +330,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     def _gate_means(self, gate_params, X):
         return lspin_gate_means(gate_params, X, self.gating_activation)
+
+    def _gating_hidden_rate_floor(self):
+        linear = getattr(self, "gating_activation", None) == "identity"
+        return _LINEAR_HIDDEN_RATE_FLOOR if linear else 0.0
 
     def _similarity_weight(self):
         return self.similarity_weight
@@ -681,7 +710,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self.beta_2,
             self.epsilon,
             rate_multipliers=gating_rate_multipliers(
-                params[:n_gate_params], self._gating_weight_rate_factor
+                params[:n_gate_params],
+                self._gating_weight_rate_factor,
+                hidden_rate_floor=self._gating_hidden_rate_floor(),
             )
             + [1.0] * (len(params) - n_gate_params),
         )

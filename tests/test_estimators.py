@@ -510,6 +510,37 @@ def test_linear_predictor_starts_at_zero_and_gates_learn_slower(
     np.testing.assert_allclose(optimizer.rate_multipliers, expected)
 
 
+@pytest.mark.parametrize(
+    "cls, activation, hidden_rate",
+    [
+        # A linear bottleneck's first matrix: at least 0.2 (1 / sqrt(100)
+        # would leave it near its random start); a non-linear hidden layer
+        # keeps 1 / sqrt(fan_in), LLSPIN's times its 0.3.
+        (LSPINClassifier, "identity", 0.2),
+        (LSPINClassifier, "tanh", 0.1),
+        (LLSPINClassifier, "identity", 0.3 * 0.2),
+        (LLSPINClassifier, "tanh", 0.3 * 0.1),
+    ],
+)
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_hidden_gating_layers_learning_rate(cls, activation, hidden_rate):
+    X = np.random.RandomState(0).standard_normal((40, 100))
+    y = (X[:, 0] > 0).astype(int)
+    est = cls(
+        gating_hidden_layer_sizes=(16,),
+        gating_activation=activation,
+        max_iter=1,
+        random_state=0,
+    ).fit(X, y)
+    params = est._params()
+    weight_rate = 0.3 if cls is LLSPINClassifier else 1.0
+    # Hidden matrix, its bias, the last matrix (1 / sqrt(16)), its bias.
+    expected = [hidden_rate, 1.0, weight_rate / 4.0, 1.0]
+    expected += [1.0] * (len(params) - 4)
+    optimizer = est._make_optimizer(params)
+    np.testing.assert_allclose(optimizer.rate_multipliers, expected)
+
+
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 def test_llspin_local_linear_models_as_documented():
     # The user guide's recipe ("Reading the gates"): LLSPIN is linear in the

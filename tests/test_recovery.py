@@ -112,3 +112,29 @@ def test_defaults_keep_few_features_among_many_noise_features():
         assert feature_selection_f1(mask_test, gates) >= 0.7, seed
         assert model.score(X_test, y_test) >= 0.85, seed
         assert open_per_sample <= 4, (seed, open_per_sample)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_defaults_above_256_features_keep_few_noise_features():
+    # 305 features, 300 of them noise: the default gating network is the
+    # 64-unit linear bottleneck, whose first matrix learns at 0.2 times the
+    # learning rate instead of 1 / sqrt(305). Measured on these seeds: F1
+    # 0.612 / 0.504, accuracy 0.86 / 0.83, 3.4 and 4.5 features open per
+    # sample; at 1 / sqrt(305) F1 0.111 / 0.041, accuracy 0.67 / 0.60, 33
+    # and 46 open.
+    for seed in range(2):
+        X, y, mask, _ = make_two_group_classification(
+            n_samples=1000, n_noise_features=300, random_state=seed
+        )
+        X_train, X_test, y_train, y_test, _, mask_test = train_test_split(
+            X, y, mask, test_size=0.3, random_state=seed
+        )
+        model = make_pipeline(StandardScaler(), LSPINClassifier(random_state=seed))
+        model.fit(X_train, y_train)
+        assert [W.shape[1] for W in model[-1].gating_coefs_] == [64, 305]
+        gates = model[-1].predict_gates(model[0].transform(X_test))
+        open_per_sample = (gates > 0).sum(axis=1).mean()
+        assert feature_selection_f1(mask_test, gates) >= 0.45, seed
+        assert model.score(X_test, y_test) >= 0.8, seed
+        assert open_per_sample <= 6, (seed, open_per_sample)
