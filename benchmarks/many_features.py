@@ -49,6 +49,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklspin import LSPINClassifier, LSPINRegressor, STGClassifier, STGRegressor
+from sklspin._base import _AUTO_FULL_GATING_MAX_FEATURES
 from sklspin.datasets import make_two_group_classification, make_two_group_linear
 from sklspin.metrics import feature_selection_f1
 
@@ -95,8 +96,9 @@ def make_model(model, regression, n_features, seed, quick):
     if model == "STG":
         return (STGRegressor if regression else STGClassifier)(**params)
     if model == "LSPIN (other gating)":
-        # The default is the full matrix up to 256 features (sklspin._base).
-        params["gating_hidden_layer_sizes"] = () if n_features > 256 else (64,)
+        # The default is the full matrix up to 256 features, the bottleneck above.
+        full_by_default = n_features <= _AUTO_FULL_GATING_MAX_FEATURES
+        params["gating_hidden_layer_sizes"] = (64,) if full_by_default else ()
     return (LSPINRegressor if regression else LSPINClassifier)(**params)
 
 
