@@ -39,8 +39,10 @@ from paper_synthetic import (
     _Doc,
     add_run_arguments,
     check_run_arguments,
+    dataset_list,
     environment,
     header_bullets,
+    int_list,
     write_report,
 )
 from sklearn.datasets import make_classification, make_regression
@@ -211,14 +213,11 @@ def parse_args(argv):
         + ")",
     )
     parser.add_argument(
-        "--seeds", type=int, default=None, help="number of seeds (default: 3)"
-    )
-    parser.add_argument(
         "--datasets",
         default=None,
         help="comma-separated subset of " + ",".join(DATASETS),
     )
-    add_run_arguments(parser)
+    add_run_arguments(parser, full_seeds=3)
     args = parser.parse_args(argv)
     if args.n_samples is None:
         args.n_samples = QUICK["n_samples"] if args.quick else 1000
@@ -229,22 +228,14 @@ def parse_args(argv):
             QUICK["noise_features"] if args.quick else NOISE_FEATURES
         )
     else:
-        try:
-            args.noise_features = [int(v) for v in args.noise_features.split(",")]
-        except ValueError:
-            parser.error(
-                f"--noise-features must be integers, got {args.noise_features!r}"
-            )
-        if min(args.noise_features) < 0:
-            parser.error("--noise-features must be >= 0")
+        args.noise_features = int_list(
+            parser, args.noise_features, "--noise-features", minimum=0
+        )
     if args.datasets is None:
         args.datasets = list(DATASETS)
     else:
-        args.datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
-        bad = [d for d in args.datasets if d not in DATASETS]
-        if bad:
-            parser.error(f"unknown data set(s) {bad}; choose from {list(DATASETS)}")
-    check_run_arguments(parser, args, full_seeds=3)
+        args.datasets = dataset_list(parser, args.datasets, DATASETS)
+    check_run_arguments(parser, args)
     return args
 
 

@@ -764,8 +764,17 @@ def write_report(doc, out=None, rst=None):
     return md
 
 
-def add_run_arguments(parser):
-    """``--out``, ``--rst`` and ``--n-jobs``, shared by the benchmark scripts."""
+def add_run_arguments(parser, full_seeds):
+    """``--seeds`` (default ``full_seeds``, 1 with ``--quick``), ``--out``,
+    ``--rst`` and ``--n-jobs``, shared by the benchmark scripts; see
+    :func:`check_run_arguments`."""
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help=f"number of seeds (default: {full_seeds}, or 1 with --quick)",
+    )
+    parser.set_defaults(full_seeds=full_seeds)
     parser.add_argument(
         "--out", default=None, help="write the Markdown report to this path"
     )
@@ -780,15 +789,45 @@ def add_run_arguments(parser):
     )
 
 
-def check_run_arguments(parser, args, full_seeds):
-    """Defaults and checks of ``--seeds`` (1 with ``--quick``, else
-    ``full_seeds``) and ``--n-jobs`` (1 with ``--quick``, else 2)."""
+def check_run_arguments(parser, args):
+    """Defaults and checks of the arguments of :func:`add_run_arguments`:
+    ``--seeds`` (1 with ``--quick``) and ``--n-jobs`` (1 with ``--quick``,
+    else 2)."""
     if args.seeds is None:
-        args.seeds = 1 if args.quick else full_seeds
+        args.seeds = 1 if args.quick else args.full_seeds
     if args.seeds < 1:
         parser.error("--seeds must be >= 1")
     if args.n_jobs is None:
         args.n_jobs = 1 if args.quick else 2
+
+
+def _comma_list(text):
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def dataset_list(parser, text, choices):
+    """``--datasets``' comma-separated names, matched to ``choices`` whatever
+    their case."""
+    known = {name.lower(): name for name in choices}
+    names = _comma_list(text)
+    bad = [name for name in names if name.lower() not in known]
+    if bad or not names:
+        parser.error(
+            f"unknown data set(s) {bad or [text]}; choose from {list(choices)}"
+        )
+    return [known[name.lower()] for name in names]
+
+
+def int_list(parser, text, option, minimum):
+    """``option``'s comma-separated integers, each at least ``minimum``."""
+    try:
+        values = [int(v) for v in _comma_list(text)]
+    except ValueError:
+        parser.error(f"{option} must be integers, got {text!r}")
+    if not values or min(values) < minimum:
+        what = option.lstrip("-").replace("-", " ")
+        parser.error(f"{option} needs {what} >= {minimum}")
+    return values
 
 
 def report(records, env, wall_time, datasets, seeds, quick, n_jobs):
@@ -882,25 +921,16 @@ def parse_args(argv):
         "E1 and E5 unless --datasets is given",
     )
     parser.add_argument(
-        "--seeds",
-        type=int,
-        default=None,
-        help="number of seeds (default: 5, or 1 with --quick)",
-    )
-    parser.add_argument(
         "--datasets", default=None, help="comma-separated subset of E1,E2,E3,E4,E5"
     )
-    add_run_arguments(parser)
+    add_run_arguments(parser, full_seeds=5)
     parser.add_argument("--verbose", type=int, default=0, help="joblib verbosity")
     args = parser.parse_args(argv)
     if args.datasets is None:
         args.datasets = ["E1", "E5"] if args.quick else list(DATASETS)
     else:
-        args.datasets = [d.strip().upper() for d in args.datasets.split(",")]
-        bad = [d for d in args.datasets if d not in DATASETS]
-        if bad:
-            parser.error(f"unknown data set(s) {bad}; choose from {DATASETS}")
-    check_run_arguments(parser, args, full_seeds=5)
+        args.datasets = dataset_list(parser, args.datasets, DATASETS)
+    check_run_arguments(parser, args)
     return args
 
 

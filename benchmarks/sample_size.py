@@ -46,8 +46,10 @@ from paper_synthetic import (
     _selection,
     add_run_arguments,
     check_run_arguments,
+    dataset_list,
     environment,
     header_bullets,
+    int_list,
     load_split,
     split_and_scale,
     write_report,
@@ -224,10 +226,6 @@ def report(records, env, wall_time, datasets, sizes, seeds, quick, n_jobs):
     return doc
 
 
-def _split_list(text):
-    return [item.strip() for item in text.split(",") if item.strip()]
-
-
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -244,35 +242,22 @@ def parse_args(argv):
         + ")",
     )
     parser.add_argument(
-        "--seeds", type=int, default=None, help="number of seeds (default: 3)"
-    )
-    parser.add_argument(
         "--datasets",
         default=None,
         help="comma-separated subset of " + ",".join(ALL_DATASETS),
     )
-    add_run_arguments(parser)
+    add_run_arguments(parser, full_seeds=3)
     args = parser.parse_args(argv)
     if args.datasets is None:
         args.datasets = ["E1", "E5"] if args.quick else list(ALL_DATASETS)
     else:
-        args.datasets = _split_list(args.datasets)
-        known = {name.lower(): name for name in ALL_DATASETS}
-        bad = [d for d in args.datasets if d.lower() not in known]
-        if bad:
-            parser.error(f"unknown data set(s) {bad}; choose from {ALL_DATASETS}")
-        args.datasets = [known[d.lower()] for d in args.datasets]
+        args.datasets = dataset_list(parser, args.datasets, ALL_DATASETS)
     if args.sizes is None:
         args.sizes = list(QUICK_SIZES if args.quick else SIZES)
     else:
-        try:
-            args.sizes = [int(v) for v in _split_list(args.sizes)]
-        except ValueError:
-            parser.error(f"--sizes must be integers, got {args.sizes!r}")
         # Ten samples leave every split part (stratified by group) non-empty.
-        if not args.sizes or min(args.sizes) < 10:
-            parser.error("--sizes needs sizes >= 10")
-    check_run_arguments(parser, args, full_seeds=3)
+        args.sizes = int_list(parser, args.sizes, "--sizes", minimum=10)
+    check_run_arguments(parser, args)
     return args
 
 

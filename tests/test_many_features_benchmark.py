@@ -55,3 +55,27 @@ def test_quick_run_tables(quick_run, markdown_tables):
             assert math.isfinite(score_value)
             if name not in REGRESSION:
                 assert 0 <= score_value <= 100
+
+
+def test_parse_args(capsys, import_benchmark):
+    many_features = import_benchmark("many_features")
+    args = many_features.parse_args([])
+    assert args.datasets == list(many_features.DATASETS)
+    assert args.noise_features == list(many_features.NOISE_FEATURES)
+    assert (args.n_samples, args.seeds, args.n_jobs) == (1000, 3, 2)
+    args = many_features.parse_args(
+        ["--datasets", "Two-Group, make_regression", "--noise-features", "0,40"]
+    )
+    assert args.datasets == ["two-group", "make_regression"]
+    assert args.noise_features == [0, 40]
+    for bad, message in (
+        (["--datasets", "two-group,E1"], "unknown data set"),
+        (["--datasets", ","], "unknown data set"),
+        (["--noise-features", "10,x"], "must be integers"),
+        (["--noise-features", "-1"], "noise features >= 0"),
+        (["--n-samples", "10"], "--n-samples must be >= 20"),
+        (["--seeds", "0"], "--seeds must be >= 1"),
+    ):
+        with pytest.raises(SystemExit):
+            many_features.parse_args(bad)
+        assert message in capsys.readouterr().err
