@@ -333,6 +333,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return lspin_gate_means(gate_params, X, self.gating_activation)
 
     def _gating_hidden_rate_floor(self):
+        """Least rate factor of the gating network's hidden layers."""
+        # getattr: STG's global gates have no gating_activation (and no
+        # hidden layer for the floor to apply to).
         linear = getattr(self, "gating_activation", None) == "identity"
         return _LINEAR_HIDDEN_RATE_FLOOR if linear else 0.0
 
