@@ -115,6 +115,19 @@ learning_rate_init : float, default=0.01
 max_iter : int, default=500
     Maximum number of epochs.
 
+finetune_iter : int, default=10
+    Number of epochs, after the main training, that train the prediction
+    network alone on the noise-free gates that :meth:`predict` uses (the
+    gating network, hence every gate and the feature selection, stays as
+    trained), with a fresh Adam at a tenth of ``learning_rate_init``. The
+    main training feeds the predictor noisy gates, which shrink its inputs
+    at random; fine-tuning fits it to the inputs it will see. On the
+    paper's E5 it lowered the MSE from 0.002 to 1e-8, and on E4 raised the
+    accuracy by 1.6 points (user guide, "Fine-tuning"). With
+    ``early_stopping=True`` each of these epochs competes for the best
+    validation score too. ``0`` switches it off; :meth:`partial_fit` never
+    fine-tunes.
+
 tol : float, default=1e-5
     Tolerance for the stopping rule: training stops when the training loss
     (or the validation score, with ``early_stopping``) has not improved by
@@ -169,6 +182,10 @@ verbose : bool, default=False
     "attributes": """
 loss_curve_ : list of float
     Mean training objective of each epoch.
+
+finetune_loss_curve_ : list of float
+    Mean task loss (plus the L2 penalty) of each fine-tuning epoch
+    (``finetune_iter``); empty after :meth:`partial_fit`.
 
 n_iter_ : int
     Number of epochs run.

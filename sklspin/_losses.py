@@ -405,19 +405,9 @@ def objective(params, batch, spec):
     for their weighted sum.
     """
     keep_freed_memory_in_heap()
-    n_params, n_gate = len(params), spec.n_gate_params
-    if isbox(params) and isinstance(getval(params), list):
-        # Read the arrays inside the primitives that use them (ParamSlice):
-        # no array is taken out of the traced list.
-        list_space = vspace(getval(params))
-        gate_params = ParamSlice(params, 0, n_gate, list_space)
-        pred_params = ParamSlice(params, n_gate, n_params, list_space)
-    else:
-        params = [params[i] for i in range(n_params)]
-        gate_params, pred_params = params[:n_gate], params[n_gate:]
+    gate_params, pred_params = _parameter_views(params, spec.n_gate_params)
     batch_size = batch.X.shape[0]
-    # In the batch's dtype: a float64 weight would turn a float32 step into float64.
-    weight = np.asarray(batch.sample_weight, dtype=batch.X.dtype) / batch_size
+    weight = _per_sample_weight(batch)
 
     use_similarity = spec.similarity_weight > 0 and batch.X_neighbours is not None
     if use_similarity:
@@ -441,20 +431,74 @@ def objective(params, batch, spec):
     if l0_coef is not None or similarity_coef is not None:
         terms += [1.0, gate_penalty(mu_all, state, l0_coef, similarity_coef)]
     if spec.l2_weight > 0:
-        if isinstance(gate_params, ParamSlice):
-            squares = sum_of_squares_in_list(
-                gate_params.params, _weight_indices(spec, n_params), list_space
-            )
-        else:
-            squares = sum_of_squares(*(gate_params[0::2] + pred_params[0::2]))
-        terms += [0.5 * spec.l2_weight, squares]
+        terms += [0.5 * spec.l2_weight, _squared_weights(gate_params, pred_params)]
     return weighted_sum(*terms)
 
 
-def _weight_indices(spec, n_params):
-    """Positions of the weight matrices (not biases) in the parameter list."""
-    n_gate = spec.n_gate_params
-    return (*range(0, n_gate, 2), *range(n_gate, n_params, 2))
+PredictorSpec = namedtuple(
+    "PredictorSpec",
+    [
+        "activation",  # hidden activation of the prediction network
+        "task_loss",  # key of TASK_LOSSES
+        "l2_weight",  # alpha / batch_size, multiplies 0.5 * ||W||^2
+    ],
+)
+
+
+def predictor_objective(pred_params, batch, spec):
+    """Objective of the prediction network alone, on inputs already gated.
+
+    ``task_loss + l2_weight / 2 * ||W||^2`` over the prediction network's
+    parameters, the task loss averaged over the batch as in
+    :func:`objective`. ``batch.X`` holds the gated inputs ``x * z(x)``
+    (noise-free gates of a frozen gating network); the other fields of
+    :class:`Batch` but ``y`` and ``sample_weight`` are not used. This is
+    what ``fit`` minimises while it fine-tunes the prediction network after
+    the main training (``finetune_iter``).
+    """
+    keep_freed_memory_in_heap()
+    _, pred_params = _parameter_views(pred_params, 0)
+    outputs = mlp_forward(pred_params, batch.X, spec.activation)
+    terms = [_per_sample_weight(batch), TASK_LOSSES[spec.task_loss](outputs, batch.y)]
+    if spec.l2_weight > 0:
+        terms += [0.5 * spec.l2_weight, _squared_weights([], pred_params)]
+    return weighted_sum(*terms)
+
+
+def _parameter_views(params, n_gate):
+    """The gating and prediction parts of ``params``, traced or not.
+
+    When ``params`` is a traced list, each part is a
+    :class:`~sklspin._networks.ParamSlice`: the primitives that use the
+    arrays read them inside the list, and no array is taken out of it.
+    """
+    n_params = len(params)
+    if isbox(params) and isinstance(getval(params), list):
+        list_space = vspace(getval(params))
+        return (
+            ParamSlice(params, 0, n_gate, list_space),
+            ParamSlice(params, n_gate, n_params, list_space),
+        )
+    params = [params[i] for i in range(n_params)]
+    return params[:n_gate], params[n_gate:]
+
+
+def _per_sample_weight(batch):
+    """Sample weights divided by the batch size, in the batch's dtype.
+
+    In the batch's dtype: a float64 weight would turn a float32 step into
+    float64.
+    """
+    return np.asarray(batch.sample_weight, dtype=batch.X.dtype) / batch.X.shape[0]
+
+
+def _squared_weights(gate_params, pred_params):
+    """``sum ||W||^2`` over the weight matrices (not biases) of both parts."""
+    if isinstance(pred_params, ParamSlice):
+        n_gate, n_params = pred_params.start, pred_params.stop
+        indices = (*range(0, n_gate, 2), *range(n_gate, n_params, 2))
+        return sum_of_squares_in_list(pred_params.params, indices, pred_params.vspace)
+    return sum_of_squares(*(list(gate_params)[0::2] + list(pred_params)[0::2]))
 
 
 def _stacked(X, X_neighbours):

@@ -61,6 +61,7 @@ class _LSPINFamily(_LocallySparse):
         batch_size="auto",
         learning_rate_init=0.01,
         max_iter=500,
+        finetune_iter=10,
         tol=1e-5,
         n_iter_no_change=50,
         early_stopping=False,
@@ -86,6 +87,7 @@ class _LSPINFamily(_LocallySparse):
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
+        self.finetune_iter = finetune_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
@@ -136,6 +138,7 @@ class _LLSPINFamily(_LocallySparse):
         batch_size="auto",
         learning_rate_init=0.01,
         max_iter=500,
+        finetune_iter=10,
         tol=1e-5,
         n_iter_no_change=50,
         early_stopping=False,
@@ -159,6 +162,7 @@ class _LLSPINFamily(_LocallySparse):
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
+        self.finetune_iter = finetune_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping

@@ -93,6 +93,7 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         batch_size=_LSPIN_DEFAULTS["batch_size"],
         learning_rate_init=_LSPIN_DEFAULTS["learning_rate_init"],
         max_iter=_LSPIN_DEFAULTS["max_iter"],
+        finetune_iter=_LSPIN_DEFAULTS["finetune_iter"],
         tol=_LSPIN_DEFAULTS["tol"],
         n_iter_no_change=_LSPIN_DEFAULTS["n_iter_no_change"],
         early_stopping=_LSPIN_DEFAULTS["early_stopping"],
@@ -112,6 +113,7 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         self.batch_size = batch_size
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
+        self.finetune_iter = finetune_iter
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
@@ -208,6 +210,15 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
+    finetune_iter : int, default=10
+        Number of epochs, after the main training, that train the
+        prediction network alone on the noise-free gates (``gates_`` stays
+        as trained), with a fresh Adam at a tenth of ``learning_rate_init``,
+        so that the predictor fits the inputs :meth:`predict` gives it
+        rather than randomly shrunk ones. With ``early_stopping=True`` these
+        epochs compete for the best validation score too. ``0`` switches it
+        off; :meth:`partial_fit` never fine-tunes.
+
     tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
         loss (or, with ``early_stopping=True``, the validation score) has
@@ -294,6 +305,10 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
 
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
+
+    finetune_loss_curve_ : list of float
+        Mean task loss (plus the L2 penalty) of each fine-tuning epoch;
+        empty after :meth:`partial_fit`.
 
     n_iter_ : int
         Number of epochs run.
@@ -427,6 +442,15 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
+    finetune_iter : int, default=10
+        Number of epochs, after the main training, that train the
+        prediction network alone on the noise-free gates (``gates_`` stays
+        as trained), with a fresh Adam at a tenth of ``learning_rate_init``,
+        so that the predictor fits the inputs :meth:`predict` gives it
+        rather than randomly shrunk ones. With ``early_stopping=True`` these
+        epochs compete for the best validation score too. ``0`` switches it
+        off; :meth:`partial_fit` never fine-tunes.
+
     tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
         loss (or, with ``early_stopping=True``, the validation score) has
@@ -513,6 +537,10 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
 
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
+
+    finetune_loss_curve_ : list of float
+        Mean task loss (plus the L2 penalty) of each fine-tuning epoch;
+        empty after :meth:`partial_fit`.
 
     n_iter_ : int
         Number of epochs run.

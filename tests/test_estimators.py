@@ -139,8 +139,9 @@ def test_stopping_rule_waits_for_the_sparsity_ramp(estimator, ramp, data):
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
 def test_early_stopping(estimator, data):
     X, y = _targets(estimator, data)
+    # The main training's rule; fine-tuning's part is tested below.
     model = clone(estimator).set_params(
-        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=500
+        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=500, finetune_iter=0
     )
     model.fit(X, y)
     # Only epochs after the sparsity ramp compete, and tol=10 cannot be met
@@ -156,7 +157,9 @@ def test_early_stopping(estimator, data):
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
 def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, data):
     X, y = _targets(estimator, data)
-    params = dict(early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=6)
+    params = dict(
+        early_stopping=True, n_iter_no_change=2, tol=10.0, max_iter=6, finetune_iter=0
+    )
     model = clone(estimator).set_params(**params).fit(X, y)
     # No stop and no restored parameters inside the ramp: the model is the
     # last epoch's, and so is its score.
@@ -176,6 +179,56 @@ def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, dat
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_finetuning_trains_the_predictor_and_keeps_the_gates(estimator, data):
+    X, y = _targets(estimator, data)
+    plain = clone(estimator).set_params(finetune_iter=0).fit(X, y)
+    tuned = clone(estimator).set_params(finetune_iter=3).fit(X, y)
+    assert plain.finetune_loss_curve_ == []
+    assert len(tuned.finetune_loss_curve_) == 3
+    assert np.all(np.isfinite(tuned.finetune_loss_curve_))
+    # The main training is the same, bit for bit, and so are the gates.
+    assert tuned.loss_curve_ == plain.loss_curve_
+    assert tuned.n_iter_ == plain.n_iter_ and tuned.t_ == plain.t_
+    for a, b in zip(
+        tuned.gating_coefs_ + tuned.gating_intercepts_,
+        plain.gating_coefs_ + plain.gating_intercepts_,
+    ):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(tuned.predict_gates(X), plain.predict_gates(X))
+    np.testing.assert_array_equal(
+        tuned.feature_importances_, plain.feature_importances_
+    )
+    # Only the prediction network moved.
+    assert not np.array_equal(tuned.coefs_[0], plain.coefs_[0])
+    # partial_fit trains on noisy gates again: no fine-tuning to report.
+    kwargs = {"classes": np.unique(y)} if is_classifier(tuned) else {}
+    tuned.partial_fit(X, y, **kwargs)
+    assert tuned.finetune_loss_curve_ == []
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_finetuning_with_early_stopping_keeps_the_best_parameters(estimator, data):
+    X, y = _targets(estimator, data)
+    params = dict(early_stopping=True, n_iter_no_change=2, max_iter=500)
+    plain = clone(estimator).set_params(finetune_iter=0, **params).fit(X, y)
+    tuned = clone(estimator).set_params(finetune_iter=8, **params).fit(X, y)
+    assert tuned.validation_scores_ == plain.validation_scores_
+    assert tuned.best_validation_score_ >= plain.best_validation_score_
+    # The returned model scores on the held-out split (same random stream,
+    # same stratification as fit) what best_validation_score_ says.
+    stratify = y if is_classifier(tuned) else None
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=0.1, random_state=np.random.RandomState(0), stratify=stratify
+    )
+    assert tuned.score(X_val, y_val) == pytest.approx(tuned.best_validation_score_)
+    if tuned.best_validation_score_ == plain.best_validation_score_:
+        # No fine-tuning epoch did better: the main training's best is kept.
+        np.testing.assert_array_equal(tuned.coefs_[0], plain.coefs_[0])
+    else:
+        assert not np.array_equal(tuned.coefs_[0], plain.coefs_[0])
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
 def test_warm_start_continues(estimator, data):
     X, y = _targets(estimator, data)
     model = clone(estimator).set_params(warm_start=True, max_iter=5).fit(X, y)
@@ -189,9 +242,15 @@ def test_warm_start_continues(estimator, data):
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
 def test_verbose_prints_one_line_per_epoch(estimator, data, capsys):
     X, y = _targets(estimator, data)
-    clone(estimator).set_params(verbose=True, max_iter=4, early_stopping=True).fit(X, y)
-    lines = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("Iter")]
+    clone(estimator).set_params(
+        verbose=True, max_iter=4, finetune_iter=2, early_stopping=True
+    ).fit(X, y)
+    out = capsys.readouterr().out.splitlines()
+    lines = [ln for ln in out if ln.startswith("Iter")]
     assert len(lines) == 4
+    assert "loss = " in lines[0] and "validation score = " in lines[0]
+    lines = [ln for ln in out if ln.startswith("Fine-tuning epoch")]
+    assert len(lines) == 2
     assert "loss = " in lines[0] and "validation score = " in lines[0]
 
 

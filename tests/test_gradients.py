@@ -6,7 +6,7 @@ from autograd import grad
 from autograd.test_util import check_grads
 
 from sklspin._gates import gate_values, open_probability
-from sklspin._losses import objective
+from sklspin._losses import PredictorSpec, objective, predictor_objective
 from sklspin._networks import BoundedTanh, dense
 
 
@@ -22,6 +22,37 @@ def test_objective_gradient_matches_finite_differences(
         task=task, n_outputs=n_outputs, similarity=similarity
     )
     check_grads(lambda p: objective(p, batch, spec), modes=["rev"], order=1)(params)
+
+
+@pytest.mark.parametrize(
+    "task, n_outputs",
+    [("binary_log_loss", 1), ("multinomial_log_loss", 3), ("squared_error", 2)],
+)
+def test_predictor_objective_gradient_matches_finite_differences(
+    task, n_outputs, objective_problem
+):
+    params, batch, spec = objective_problem(task=task, n_outputs=n_outputs)
+    pred_params = params[spec.n_gate_params :]
+    predictor_spec = PredictorSpec(spec.activation, task, spec.l2_weight)
+    check_grads(
+        lambda p: predictor_objective(p, batch, predictor_spec), modes=["rev"], order=1
+    )(pred_params)
+
+
+def test_predictor_objective_is_the_objective_with_open_gates(objective_problem):
+    # Gates fixed fully open and no penalties: the full objective reduces
+    # to the predictor's objective on the same inputs.
+    params, batch, spec = objective_problem(task="squared_error", n_outputs=2)
+    n_gate = spec.n_gate_params
+    open_params = [np.zeros_like(p) for p in params[:n_gate]]
+    open_params[-1] = np.full_like(params[n_gate - 1], 50.0)  # mu at its top
+    open_params += params[n_gate:]
+    no_penalty = spec._replace(sparsity_weight=0.0, similarity_weight=0.0)
+    no_noise = batch._replace(noise=np.zeros_like(batch.noise))
+    full = objective(open_params, no_noise, no_penalty)
+    predictor_spec = PredictorSpec(spec.activation, spec.task_loss, spec.l2_weight)
+    predictor = predictor_objective(params[n_gate:], batch, predictor_spec)
+    assert full == pytest.approx(predictor, rel=1e-12)
 
 
 def test_every_parameter_gets_a_gradient(objective_problem):

@@ -127,3 +127,29 @@ def test_defaults_keep_few_features_among_many_noise_features(
         assert feature_selection_f1(mask_test, gates) >= min_f1, seed
         assert model.score(X_test, y_test) >= min_accuracy, seed
         assert open_per_sample <= max_open, (seed, open_per_sample)
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_finetuning_fits_the_predictor_to_the_noise_free_gates():
+    # E5's target is a noise-free function of the selected features, but the
+    # main training shows the predictor noisy gates that shrink its inputs
+    # at random, so it learns a blurred function; fine-tuning on the gates
+    # predict uses removes that error. Measured (seeds 0 / 1): test MSE
+    # 0.0031 / 0.0036 without fine-tuning, 7.6e-9 / 8.2e-9 with the default
+    # 10 epochs.
+    for seed in (0, 1):
+        X, y, mask, groups = make_paper_e5(n_samples=1000, random_state=seed)
+        X_train, X_test, y_train, y_test = train_test_split(
+            X, y, test_size=0.3, random_state=seed, stratify=groups
+        )
+        errors = {}
+        for finetune_iter in (0, 10):
+            model = make_pipeline(
+                StandardScaler(),
+                LSPINRegressor(finetune_iter=finetune_iter, random_state=seed),
+            )
+            model.fit(X_train, y_train)
+            errors[finetune_iter] = np.mean((model.predict(X_test) - y_test) ** 2)
+        assert errors[10] <= 0.01 * errors[0], errors
+        assert errors[10] <= 1e-4, errors  # issue 3's target: 9e-4

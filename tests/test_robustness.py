@@ -482,11 +482,12 @@ def test_warm_start_contract(estimator):
 @ignore_convergence
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_partial_fit_repeats_fit_bit_for_bit(estimator):
-    """k partial_fit calls on the whole data = fit with max_iter=k; a fit
-    followed by partial_fit continues like further partial_fit calls."""
+    """k partial_fit calls on the whole data = fit with max_iter=k and no
+    fine-tuning (partial_fit never fine-tunes); a fit followed by
+    partial_fit continues like further partial_fit calls."""
     X, y = _data_for(estimator)
     kwargs = {"classes": np.unique(y)} if is_classifier(estimator) else {}
-    fitted = clone(estimator).set_params(max_iter=3).fit(X, y)
+    fitted = clone(estimator).set_params(max_iter=3, finetune_iter=0).fit(X, y)
     streamed = clone(estimator)
     for _ in range(3):
         streamed.partial_fit(X, y, **kwargs)

@@ -21,7 +21,13 @@ from autograd.core import VJPNode
 from autograd.tracer import toposort, trace
 
 from sklspin import LLSPINClassifier, LSPINClassifier, LSPINRegressor
-from sklspin._losses import Batch, ObjectiveSpec, objective
+from sklspin._losses import (
+    Batch,
+    ObjectiveSpec,
+    PredictorSpec,
+    objective,
+    predictor_objective,
+)
 from sklspin._networks import init_mlp, keep_freed_memory_in_heap
 from sklspin._stg import global_gate_means
 
@@ -125,3 +131,18 @@ def test_fit_never_allocates_an_n_by_n_array(Estimator):
     assert model.n_neighbors_ > 0  # the affinity was built
     print(f"{Estimator.__name__}: peak traced memory {peak / 1e6:.2f} MB")
     assert peak < smallest_n_by_n, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_traced_primitives_of_the_finetuning_objective(objective_problem):
+    # Fine-tuning traces the prediction network alone: its layers, the task
+    # loss, the L2 term and the weighted sum.
+    params, batch, spec = objective_problem(16, 5, activation="relu")
+    pred_params = params[spec.n_gate_params :]
+    predictor_spec = PredictorSpec(spec.activation, spec.task_loss, spec.l2_weight)
+    _, end_node = trace(
+        VJPNode.new_root(),
+        lambda p: predictor_objective(p, batch, predictor_spec),
+        pred_params,
+    )
+    n_layers = len(pred_params) // 2
+    assert sum(1 for node in toposort(end_node) if node.parents) <= n_layers + 3
