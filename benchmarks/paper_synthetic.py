@@ -658,6 +658,7 @@ def _defaults_line():
             "learning_rate_init",
             "batch_size",
             "max_iter",
+            "finetune_iter",
             "early_stopping",
         ]
         txt = ", ".join(f"{k}={p[k]!r}" for k in keep if k in p)
