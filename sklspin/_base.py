@@ -783,7 +783,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         sampler = data.sampler
         X_train, y_train, w_train = data.X, data.y, data.sample_weight
-        loss_and_grad = value_and_grad(objective)
 
         def make_batch(idx):
             if sampler is not None:
@@ -811,10 +810,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
 
         epoch_loss = self._optimise_one_pass(
-            X_train.shape[0],
-            data.batch_size,
+            data,
             make_batch,
-            lambda params, batch: loss_and_grad(params, batch, spec),
+            objective,
+            spec,
             params,
             optimizer,
             rng,
@@ -842,9 +841,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         if self.finetune_iter == 0:
             return
         n_gate = data.n_gate_params
+        # After the main training every parameter is in the training dtype.
         all_params = self._params()
-        gate_params = [p.astype(data.X.dtype) for p in all_params[:n_gate]]
-        params = [p.astype(data.X.dtype) for p in all_params[n_gate:]]
+        gate_params, start_params = all_params[:n_gate], all_params[n_gate:]
+        params = [p.copy() for p in start_params]
         spec = PredictorSpec(
             activation=data.spec.activation,
             task_loss=data.spec.task_loss,
@@ -857,7 +857,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self.beta_2,
             self.epsilon,
         )
-        loss_and_grad = value_and_grad(predictor_objective)
 
         def make_batch(idx):
             # Gated batch by batch: no second n_samples x n_features array.
@@ -876,10 +875,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         for epoch in range(1, self.finetune_iter + 1):
             epoch_start = time.perf_counter()
             loss = self._optimise_one_pass(
-                data.X.shape[0],
-                data.batch_size,
+                data,
                 make_batch,
-                lambda params, batch: loss_and_grad(params, batch, spec),
+                predictor_objective,
+                spec,
                 params,
                 optimizer,
                 rng,
@@ -898,29 +897,23 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 elapsed = time.perf_counter() - epoch_start
                 print(f"{message} ({elapsed:.3f} s)")
         if validation is not None:
-            if best_params is None:  # no epoch beat the main training's best
-                best_params = [p.astype(data.X.dtype) for p in all_params[n_gate:]]
-            self._set_params_from_list(gate_params + best_params, n_gate)
+            # Without a better epoch, the main training's best is kept.
+            kept = start_params if best_params is None else best_params
+            self._set_params_from_list(gate_params + kept, n_gate)
 
     def _optimise_one_pass(
-        self,
-        n_rows,
-        batch_size,
-        make_batch,
-        loss_and_grad,
-        params,
-        optimizer,
-        rng,
-        where,
+        self, data, make_batch, objective_fn, spec, params, optimizer, rng, where
     ):
-        """One pass over ``n_rows`` rows in shuffled mini-batches.
+        """One pass over ``data``'s rows in shuffled mini-batches.
 
-        ``make_batch(indices)`` builds a batch, ``loss_and_grad(params,
-        batch)`` evaluates it; ``params`` are updated in place by
-        ``optimizer``. Returns the mean loss per row. Raises
-        :class:`TrainingDivergedError` (naming ``where``) on a non-finite
-        loss or gradient.
+        ``make_batch(indices)`` builds a batch, ``objective_fn(params,
+        batch, spec)`` is differentiated by autograd; ``params`` are
+        updated in place by ``optimizer``. Returns the mean loss per row.
+        Raises :class:`TrainingDivergedError` (naming ``where``) on a
+        non-finite loss or gradient.
         """
+        n_rows, batch_size = data.X.shape[0], data.batch_size
+        loss_and_grad = value_and_grad(objective_fn)
         order = rng.permutation(n_rows)
         total_loss = 0.0
         with one_blas_thread():
@@ -928,7 +921,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 idx = order[start : start + batch_size]
                 batch = make_batch(idx)
                 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    loss, grads = loss_and_grad(params, batch)
+                    loss, grads = loss_and_grad(params, batch, spec)
                     # The squared norm, not the sum: Adam squares every
                     # gradient, and one too large to square (above ~1e154)
                     # would leave it with infinite second moments and frozen
