@@ -115,19 +115,7 @@ learning_rate_init : float, default=0.01
 max_iter : int, default=500
     Maximum number of epochs.
 
-finetune_iter : int, default=10
-    Number of epochs, after the main training, that train the prediction
-    network alone on the noise-free gates that :meth:`predict` uses (the
-    gating network, hence every gate and the feature selection, stays as
-    trained), with a fresh Adam at a tenth of ``learning_rate_init``. The
-    main training feeds the predictor noisy gates, which shrink its inputs
-    at random; fine-tuning fits it to the inputs it will see. On
-    validation data of the paper's E5 it lowered LSPIN's MSE from 0.0021
-    to 1.4e-7, and on E4 raised the accuracy by 1.7 points; on small noisy
-    data it can over-fit a little (user guide, "Fine-tuning"). With
-    ``early_stopping=True`` each of these epochs competes for the best
-    validation score too. ``0`` switches it off; :meth:`partial_fit` never
-    fine-tunes.
+{finetune}
 
 tol : float, default=1e-5
     Tolerance for the stopping rule: training stops when the training loss
@@ -184,9 +172,7 @@ verbose : bool, default=False
 loss_curve_ : list of float
     Mean training objective of each epoch.
 
-finetune_loss_curve_ : list of float
-    Mean task loss (plus the L2 penalty) of each fine-tuning epoch
-    (``finetune_iter``); empty after :meth:`partial_fit`.
+{finetune_attribute}
 
 n_iter_ : int
     Number of epochs run.
@@ -234,6 +220,27 @@ n_features_in_ : int
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
     Names of features seen during fit, when ``X`` has string column names.
 """,
+    # Shared with the STG estimators, whose other docstring text is their own;
+    # "training" and "attributes" above contain these placeholders.
+    "finetune": """
+finetune_iter : int, default=$finetune_iter
+    Number of epochs, after the main training, that train the prediction
+    network alone on the noise-free gates that :meth:`predict` uses, with a
+    fresh Adam at a tenth of ``learning_rate_init``; the gates, and so the
+    feature selection, stay as trained. The main training feeds the
+    predictor noisy gates, which shrink its inputs at random; fine-tuning
+    fits it to the inputs it will see. On validation data of the paper's
+    E5 it lowered LSPIN's MSE from 0.0021 to 1.4e-7, and on E4 raised the
+    accuracy by 1.7 points; on small noisy data it can over-fit a little
+    (user guide, "Fine-tuning"). With ``early_stopping=True`` each of these
+    epochs competes for the best validation score too. ``0`` switches it
+    off; :meth:`partial_fit` never fine-tunes.
+""",
+    "finetune_attribute": """
+finetune_loss_curve_ : list of float
+    Mean task loss (plus the L2 penalty) of each fine-tuning epoch
+    (``finetune_iter``); empty after :meth:`partial_fit`.
+""",
 }
 
 
@@ -245,7 +252,8 @@ def _literal(value):
 def fill_doc(obj):
     """Fill ``obj.__doc__``: shared fragments and, for a class, its defaults.
 
-    ``{name}`` placeholders are replaced by the fragments above; then, when
+    ``{name}`` placeholders are replaced by the fragments above, in their
+    order, so a fragment may contain the placeholder of a later one; then, when
     ``obj`` is a class, ``$parameter`` placeholders by the ``repr`` of that
     parameter's default in ``obj.__init__``, for the fragments whose
     default differs between estimators.

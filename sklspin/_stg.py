@@ -29,6 +29,7 @@ from ._base import (
     initial_gate_bias,
     lspin_gate_means,
 )
+from ._docs import fill_doc
 from ._gates import gate_values
 from ._lspin import LSPINClassifier
 
@@ -150,6 +151,7 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         return self.gates_ > 0
 
 
+@fill_doc
 class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     """Classifier with stochastic gates: embedded global feature selection.
 
@@ -210,14 +212,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
-    finetune_iter : int, default=10
-        Number of epochs, after the main training, that train the
-        prediction network alone on the noise-free gates (``gates_`` stays
-        as trained), with a fresh Adam at a tenth of ``learning_rate_init``,
-        so that the predictor fits the inputs :meth:`predict` gives it
-        rather than randomly shrunk ones. With ``early_stopping=True`` these
-        epochs compete for the best validation score too. ``0`` switches it
-        off; :meth:`partial_fit` never fine-tunes.
+    {finetune}
 
     tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
@@ -306,9 +301,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
 
-    finetune_loss_curve_ : list of float
-        Mean task loss (plus the L2 penalty) of each fine-tuning epoch;
-        empty after :meth:`partial_fit`.
+    {finetune_attribute}
 
     n_iter_ : int
         Number of epochs run.
@@ -379,6 +372,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     """
 
 
+@fill_doc
 class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     """Regressor with stochastic gates: embedded global feature selection.
 
@@ -442,14 +436,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     max_iter : int, default=500
         Maximum number of epochs (passes over the training data).
 
-    finetune_iter : int, default=10
-        Number of epochs, after the main training, that train the
-        prediction network alone on the noise-free gates (``gates_`` stays
-        as trained), with a fresh Adam at a tenth of ``learning_rate_init``,
-        so that the predictor fits the inputs :meth:`predict` gives it
-        rather than randomly shrunk ones. With ``early_stopping=True`` these
-        epochs compete for the best validation score too. ``0`` switches it
-        off; :meth:`partial_fit` never fine-tunes.
+    {finetune}
 
     tol : float, default=1e-5
         Tolerance of the stopping rule: training stops when the training
@@ -538,9 +525,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
 
-    finetune_loss_curve_ : list of float
-        Mean task loss (plus the L2 penalty) of each fine-tuning epoch;
-        empty after :meth:`partial_fit`.
+    {finetune_attribute}
 
     n_iter_ : int
         Number of epochs run.
