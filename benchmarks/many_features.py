@@ -37,6 +37,7 @@ import numpy as np
 from joblib import Parallel, delayed
 from paper_synthetic import (
     _Doc,
+    add_datasets_argument,
     add_run_arguments,
     check_run_arguments,
     dataset_list,
@@ -212,29 +213,21 @@ def parse_args(argv):
         + ",".join(map(str, NOISE_FEATURES))
         + ")",
     )
-    parser.add_argument(
-        "--datasets",
-        default=None,
-        help="comma-separated subset of " + ",".join(DATASETS),
-    )
+    add_datasets_argument(parser, DATASETS)
     add_run_arguments(parser, full_seeds=3)
     args = parser.parse_args(argv)
     if args.n_samples is None:
         args.n_samples = QUICK["n_samples"] if args.quick else 1000
     if args.n_samples < 20:
         parser.error("--n-samples must be >= 20")
-    if args.noise_features is None:
-        args.noise_features = list(
-            QUICK["noise_features"] if args.quick else NOISE_FEATURES
-        )
-    else:
-        args.noise_features = int_list(
-            parser, args.noise_features, "--noise-features", minimum=0
-        )
-    if args.datasets is None:
-        args.datasets = list(DATASETS)
-    else:
-        args.datasets = dataset_list(parser, args.datasets, DATASETS)
+    args.noise_features = int_list(
+        parser,
+        args.noise_features,
+        "--noise-features",
+        0,
+        QUICK["noise_features"] if args.quick else NOISE_FEATURES,
+    )
+    args.datasets = dataset_list(parser, args.datasets, DATASETS, DATASETS)
     check_run_arguments(parser, args)
     return args
 

@@ -810,9 +810,20 @@ def _comma_list(text):
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def dataset_list(parser, text, choices):
+def add_datasets_argument(parser, choices):
+    """The ``--datasets`` option (read it with :func:`dataset_list`)."""
+    parser.add_argument(
+        "--datasets",
+        default=None,
+        help="comma-separated subset of " + ",".join(choices),
+    )
+
+
+def dataset_list(parser, text, choices, default):
     """``--datasets``' comma-separated names, matched to ``choices`` whatever
-    their case."""
+    their case; ``default`` when the option was not given."""
+    if text is None:
+        return list(default)
     known = {name.lower(): name for name in choices}
     names = _comma_list(text)
     bad = [name for name in names if name.lower() not in known]
@@ -823,8 +834,11 @@ def dataset_list(parser, text, choices):
     return [known[name.lower()] for name in names]
 
 
-def int_list(parser, text, option, minimum):
-    """``option``'s comma-separated integers, each at least ``minimum``."""
+def int_list(parser, text, option, minimum, default):
+    """``option``'s comma-separated integers, each at least ``minimum``;
+    ``default`` when the option was not given."""
+    if text is None:
+        return list(default)
     try:
         values = [int(v) for v in _comma_list(text)]
     except ValueError:
@@ -925,16 +939,13 @@ def parse_args(argv):
         help="CI-sized smoke run: 150 samples, 1 seed, 5 epochs, "
         "E1 and E5 unless --datasets is given",
     )
-    parser.add_argument(
-        "--datasets", default=None, help="comma-separated subset of E1,E2,E3,E4,E5"
-    )
+    add_datasets_argument(parser, DATASETS)
     add_run_arguments(parser, full_seeds=5)
     parser.add_argument("--verbose", type=int, default=0, help="joblib verbosity")
     args = parser.parse_args(argv)
-    if args.datasets is None:
-        args.datasets = ["E1", "E5"] if args.quick else list(DATASETS)
-    else:
-        args.datasets = dataset_list(parser, args.datasets, DATASETS)
+    args.datasets = dataset_list(
+        parser, args.datasets, DATASETS, ["E1", "E5"] if args.quick else DATASETS
+    )
     check_run_arguments(parser, args)
     return args
 

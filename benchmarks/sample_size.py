@@ -44,6 +44,7 @@ from paper_synthetic import (
     _mean_std,
     _score,
     _selection,
+    add_datasets_argument,
     add_run_arguments,
     check_run_arguments,
     dataset_list,
@@ -241,22 +242,19 @@ def parse_args(argv):
         + ",".join(str(n) for n in SIZES)
         + ")",
     )
-    parser.add_argument(
-        "--datasets",
-        default=None,
-        help="comma-separated subset of " + ",".join(ALL_DATASETS),
-    )
+    add_datasets_argument(parser, ALL_DATASETS)
     add_run_arguments(parser, full_seeds=3)
     args = parser.parse_args(argv)
-    if args.datasets is None:
-        args.datasets = ["E1", "E5"] if args.quick else list(ALL_DATASETS)
-    else:
-        args.datasets = dataset_list(parser, args.datasets, ALL_DATASETS)
-    if args.sizes is None:
-        args.sizes = list(QUICK_SIZES if args.quick else SIZES)
-    else:
-        # Ten samples leave every split part (stratified by group) non-empty.
-        args.sizes = int_list(parser, args.sizes, "--sizes", minimum=10)
+    args.datasets = dataset_list(
+        parser,
+        args.datasets,
+        ALL_DATASETS,
+        ["E1", "E5"] if args.quick else ALL_DATASETS,
+    )
+    # Ten samples leave every split part (stratified by group) non-empty.
+    args.sizes = int_list(
+        parser, args.sizes, "--sizes", 10, QUICK_SIZES if args.quick else SIZES
+    )
     check_run_arguments(parser, args)
     return args
 

@@ -65,6 +65,20 @@ def import_benchmark():
     return load
 
 
+@pytest.fixture
+def assert_cli_errors(capsys):
+    """``check(parse_args, cases)``: each ``(argv, message)`` of ``cases``
+    makes ``parse_args(argv)`` exit with ``message`` on standard error."""
+
+    def check(parse_args, cases):
+        for argv, message in cases:
+            with pytest.raises(SystemExit):
+                parse_args(argv)
+            assert message in capsys.readouterr().err
+
+    return check
+
+
 @pytest.fixture(scope="session")
 def run_quick_report(tmp_path_factory, run_repository_script):
     """``run(script, *args)``: run a benchmark script with ``--quick``,

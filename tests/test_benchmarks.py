@@ -104,12 +104,12 @@ def test_quick_run_targets_and_diagnosis(quick_run, markdown_tables):
         assert diag[1][1].startswith("x1 ") and "x21" in diag[1][1]
 
 
-def test_parse_args_rejects_unknown_dataset(capsys, import_benchmark):
+def test_parse_args_rejects_unknown_dataset(assert_cli_errors, import_benchmark):
     paper_synthetic = import_benchmark("paper_synthetic")
     args = paper_synthetic.parse_args(["--quick"])
     assert (args.datasets, args.seeds, args.n_jobs) == (["E1", "E5"], 1, 1)
     args = paper_synthetic.parse_args([])
     assert args.datasets == list(paper_synthetic.DATASETS) and args.n_jobs == 2
-    with pytest.raises(SystemExit):
-        paper_synthetic.parse_args(["--datasets", "E1,E9"])
-    assert "unknown data set" in capsys.readouterr().err
+    assert_cli_errors(
+        paper_synthetic.parse_args, [(["--datasets", "E1,E9"], "unknown data set")]
+    )

@@ -70,7 +70,7 @@ def test_same_data_and_numbers_as_the_paper_benchmark(import_benchmark):
     assert record["n_train"] == theirs["train"][0].shape[0] == 0.6 * n
 
 
-def test_parse_args(capsys, import_benchmark):
+def test_parse_args(assert_cli_errors, import_benchmark):
     sample_size = import_benchmark("sample_size")
     args = sample_size.parse_args([])
     assert args.datasets == list(sample_size.ALL_DATASETS)
@@ -81,12 +81,12 @@ def test_parse_args(capsys, import_benchmark):
     )
     assert args.datasets == ["E3", "two-group", "two-group-linear"]
     assert args.sizes == [50]
-    for bad, message in (
-        (["--datasets", "E1,E9"], "unknown data set"),
-        (["--sizes", "100,abc"], "must be integers"),
-        (["--sizes", "5"], "sizes >= 10"),
-        (["--seeds", "0"], "--seeds must be >= 1"),
-    ):
-        with pytest.raises(SystemExit):
-            sample_size.parse_args(bad)
-        assert message in capsys.readouterr().err
+    assert_cli_errors(
+        sample_size.parse_args,
+        [
+            (["--datasets", "E1,E9"], "unknown data set"),
+            (["--sizes", "100,abc"], "must be integers"),
+            (["--sizes", "5"], "sizes >= 10"),
+            (["--seeds", "0"], "--seeds must be >= 1"),
+        ],
+    )
