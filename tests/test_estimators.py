@@ -565,8 +565,12 @@ def test_linear_predictor_starts_at_zero_and_gates_learn_slower(
         weight_rate / np.sqrt(p.shape[0]) if p.ndim == 2 else 1.0
         for p in params[:n_gate]
     ] + [1.0] * (len(params) - n_gate)
-    optimizer = est._make_optimizer(params)
-    np.testing.assert_allclose(optimizer.rate_multipliers, expected)
+    np.testing.assert_allclose(_rate_multipliers(est), expected)
+
+
+def _rate_multipliers(est):
+    """Per-array learning-rate factors of the optimizer ``fit`` would build."""
+    return est._make_optimizer(est._params()).rate_multipliers
 
 
 @pytest.mark.parametrize(
@@ -591,13 +595,11 @@ def test_hidden_gating_layers_learning_rate(cls, activation, hidden_rate):
         max_iter=1,
         random_state=0,
     ).fit(X, y)
-    params = est._params()
     weight_rate = 0.3 if cls is LLSPINClassifier else 1.0
     # Hidden matrix, its bias, the last matrix (1 / sqrt(16)), its bias.
     expected = [hidden_rate, 1.0, weight_rate / 4.0, 1.0]
-    expected += [1.0] * (len(params) - 4)
-    optimizer = est._make_optimizer(params)
-    np.testing.assert_allclose(optimizer.rate_multipliers, expected)
+    expected += [1.0] * (len(est._params()) - 4)
+    np.testing.assert_allclose(_rate_multipliers(est), expected)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
