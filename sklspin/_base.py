@@ -353,11 +353,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return lspin_gate_means(gate_params, X, self.gating_activation)
 
     def _gating_hidden_rate_floor(self):
-        """Least rate factor of the gating network's hidden layers."""
-        # getattr: STG's global gates have no gating_activation (and no
-        # hidden layer for the floor to apply to).
-        linear = getattr(self, "gating_activation", None) == "identity"
-        return _LINEAR_HIDDEN_RATE_FLOOR if linear else 0.0
+        """Least rate factor of the gating network's hidden layers.
+
+        None here (STG's global gates have no hidden layer); the locally
+        sparse estimators set it from their ``gating_activation``.
+        """
+        return 0.0
 
     def _similarity_weight(self):
         return self.similarity_weight

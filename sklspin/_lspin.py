@@ -2,12 +2,18 @@
 
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 
-from ._base import BaseLSPIN, ClassifierTask, RegressorTask
+from ._base import (
+    _LINEAR_HIDDEN_RATE_FLOOR,
+    BaseLSPIN,
+    ClassifierTask,
+    RegressorTask,
+)
 from ._docs import fill_doc
 
 
 class _LocallySparse(BaseLSPIN):
-    """What LSPIN and LLSPIN share beyond the base: ``fit`` with ``groups``."""
+    """What LSPIN and LLSPIN share beyond the base: ``fit`` with ``groups``,
+    and the hidden-layer rate floor of a linear gating network."""
 
     @_fit_context(prefer_skip_nested_validation=True)
     @fill_doc
@@ -39,6 +45,10 @@ class _LocallySparse(BaseLSPIN):
             The fitted estimator.
         """
         return self._fit(X, y, sample_weight, groups)
+
+    def _gating_hidden_rate_floor(self):
+        linear = self.gating_activation == "identity"
+        return _LINEAR_HIDDEN_RATE_FLOOR if linear else 0.0
 
 
 class _LSPINFamily(_LocallySparse):
