@@ -370,7 +370,7 @@ ObjectiveSpec = namedtuple(
         "sigma",
         "sparsity_weight",
         "similarity_weight",
-        "l2_weight",  # alpha / n_samples, multiplies 0.5 * ||W||^2
+        "l2_weight",  # alpha / batch_size, multiplies 0.5 * ||W||^2
     ],
 )
 
@@ -440,7 +440,7 @@ PredictorSpec = namedtuple(
     [
         "activation",  # hidden activation of the prediction network
         "task_loss",  # key of TASK_LOSSES
-        "l2_weight",  # alpha / batch_size, multiplies 0.5 * ||W||^2
+        "l2_weight",  # as in ObjectiveSpec
     ],
 )
 
