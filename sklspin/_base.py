@@ -377,8 +377,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return 1.0
 
     @abstractmethod
-    def _encode_targets(self, y, first_pass):
-        """Validate ``y`` and return it encoded for the task loss."""
+    def _encode_targets(self, y, first_pass, sample_weight=None):
+        """Validate ``y`` and return it encoded for the task loss.
+
+        ``sample_weight``: the validated weights when the caller gave some
+        (``None`` when every sample weighs the same).
+        """
 
     @abstractmethod
     def _task_loss_name(self):
@@ -477,8 +481,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _fit(self, X, y, sample_weight=None, groups=None):
         first_pass = not (self.warm_start and hasattr(self, "coefs_"))
         X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded = self._encode_targets(y, first_pass).astype(X.dtype, copy=False)
-        sample_weight = _normalised_sample_weight(sample_weight, X)
+        weights = _normalised_sample_weight(sample_weight, X)
+        y_encoded = self._encode_targets(
+            y, first_pass, None if sample_weight is None else weights
+        ).astype(X.dtype, copy=False)
+        sample_weight = weights
         groups = self._validate_groups(groups, X)
         _warn_if_far_from_unit_scale(X, stacklevel=5)
 
@@ -609,8 +616,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         first_pass = not hasattr(self, "coefs_")
         X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded = self._encode_targets(y, reset_targets).astype(X.dtype, copy=False)
-        sample_weight = _normalised_sample_weight(sample_weight, X)
+        weights = _normalised_sample_weight(sample_weight, X)
+        y_encoded = self._encode_targets(
+            y, reset_targets, None if sample_weight is None else weights
+        ).astype(X.dtype, copy=False)
+        sample_weight = weights
         _warn_if_far_from_unit_scale(X, stacklevel=5)
 
         state = None if first_pass else getattr(self, "_training_state", None)
@@ -1055,7 +1065,7 @@ def _layer_sizes(sizes, name):
 class ClassifierTask:
     """Classification-specific parts shared by the LSPIN-family classifiers."""
 
-    def _encode_targets(self, y, first_pass):
+    def _encode_targets(self, y, first_pass, sample_weight=None):
         check_classification_targets(y)
         if first_pass:
             self._label_binarizer = LabelBinarizer()
@@ -1222,6 +1232,36 @@ class ClassifierTask:
         return np.exp(self.predict_log_proba(X))
 
 
+def _target_moments(y2d, sample_weight=None):
+    """Mean and standard deviation of each column of ``y2d`` (weighted).
+
+    A column that is constant (over the samples of positive weight) gets the
+    scale 1. Rows of weight zero do not count, as in a fit without them.
+    """
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        y2d = y2d[sample_weight > 0]
+        sample_weight = sample_weight[sample_weight > 0]
+    # Moments of y divided by a power of two near max|y|: exactly the
+    # moments of y (scaling by 2^k is exact in floating point), but the sum
+    # of squares cannot overflow (|y| > 1e154) or underflow (|y| < 1e-154).
+    power = np.ldexp(1.0, np.frexp(np.abs(y2d).max(axis=0))[1] - 1)
+    unit = y2d / power
+    if sample_weight is None:
+        unit_mean = unit.mean(axis=0)
+        unit_std = unit.std(axis=0)
+    else:
+        unit_mean = np.average(unit, axis=0, weights=sample_weight)
+        variance = np.average((unit - unit_mean) ** 2, axis=0, weights=sample_weight)
+        unit_std = np.sqrt(variance)
+    mean, scale = unit_mean * power, unit_std * power
+    constant = (np.ptp(y2d, axis=0) == 0) | (
+        scale <= np.finfo(np.float64).eps * np.abs(mean)
+    )
+    scale[constant] = 1.0
+    return mean, scale
+
+
 class RegressorTask:
     """Regression-specific parts shared by the LSPIN-family regressors.
 
@@ -1255,26 +1295,14 @@ class RegressorTask:
         )
         return X, y
 
-    def _encode_targets(self, y, first_pass):
+    def _encode_targets(self, y, first_pass, sample_weight=None):
         y = np.asarray(y, dtype=np.float64)
         if first_pass:
             self._y_is_1d = y.ndim == 1
         y2d = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_pass:
             self.n_outputs_ = y2d.shape[1]
-            # Moments of y divided by a power of two near max|y|: exactly the
-            # moments of y (scaling by 2^k is exact in floating point), but
-            # the sum of squares cannot overflow (|y| > 1e154) or underflow
-            # (|y| < 1e-154).
-            power = np.ldexp(1.0, np.frexp(np.abs(y2d).max(axis=0))[1] - 1)
-            unit = y2d / power
-            mean = unit.mean(axis=0) * power
-            scale = unit.std(axis=0) * power
-            constant = (np.ptp(y2d, axis=0) == 0) | (
-                scale <= np.finfo(np.float64).eps * np.abs(mean)
-            )
-            scale[constant] = 1.0
-            self._y_mean, self._y_scale = mean, scale
+            self._y_mean, self._y_scale = _target_moments(y2d, sample_weight)
         elif y2d.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "

@@ -365,6 +365,42 @@ def test_sample_weight_zero_matches_dropping_in_expectation(data):
     assert model.score(X, y) > 0.9
 
 
+def test_target_moments_are_weighted():
+    """Integer weights give the moments of repeated rows; rows of weight
+    zero (an outlier, a constant column elsewhere) do not count."""
+    from sklspin._base import _target_moments
+
+    rng = np.random.RandomState(0)
+    y = rng.normal(size=(30, 2)) * [3.0, 1e-3] + [10.0, -2.0]
+    weight = rng.randint(0, 4, size=30).astype(float)
+    weight[:2] = 0.0
+    mean, scale = _target_moments(y, weight)
+    repeated = np.repeat(y, weight.astype(int), axis=0)
+    np.testing.assert_allclose(mean, repeated.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(scale, repeated.std(axis=0), rtol=1e-12)
+
+    y_outlier = y.copy()
+    y_outlier[0] = [1e6, 5.0]
+    np.testing.assert_allclose(_target_moments(y_outlier, weight)[0], mean, rtol=1e-12)
+    constant = np.where(weight[:, None] > 0, 7.0, 1e3) * np.ones((30, 2))
+    np.testing.assert_array_equal(_target_moments(constant, weight)[1], [1.0, 1.0])
+
+
+@pytest.mark.parametrize("estimator", REGRESSORS, ids=_ids(REGRESSORS))
+def test_zero_weight_outlier_does_not_rescale_the_targets(estimator, data):
+    X, _, y = data
+    y_outlier = y.copy()
+    y_outlier[0] = 1e4
+    weight = np.ones_like(y)
+    weight[0] = 0.0
+    model = clone(estimator).set_params(max_iter=60)
+    model.fit(X, y_outlier, sample_weight=weight)
+    assert model.score(X[1:], y[1:]) > 0.9
+    # Unweighted, the outlier sets the scale and the fit learns nothing.
+    unweighted = clone(model).fit(X, y_outlier)
+    assert unweighted.score(X[1:], y[1:]) < 0.5
+
+
 # ---------------------------------------------------------------------------
 # fit(..., groups=...): similarity pairs within known groups
 # ---------------------------------------------------------------------------
