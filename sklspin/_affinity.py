@@ -12,13 +12,13 @@ brute-force search within each leaf (see ``knn_gaussian_affinity``).
 """
 
 import numbers
-import warnings
 
 import numpy as np
 from scipy import sparse
 from scipy.spatial import cKDTree
 
 from ._threads import one_blas_thread
+from ._warnings import warn_user
 
 BANDWIDTH_RULES = ("median", "self-tuning")
 ALGORITHMS = ("auto", "exact", "approximate")
@@ -435,12 +435,11 @@ def _search_within_groups(X, groups, n_neighbors, algorithm, random_state):
     if reduced:
         shown = ", ".join(str(label) for label in reduced[:5])
         more = f" and {len(reduced) - 5} more" if len(reduced) > 5 else ""
-        warnings.warn(
+        warn_user(
             f"{len(reduced)} group(s) ({shown}{more}) have at most n_neighbors="
             f"{n_neighbors} samples: their samples are linked to the other "
             "samples of their group only (a sample alone in its group to none).",
             UserWarning,
-            stacklevel=7,  # the caller of the estimator's fit
         )
     if not rows:
         empty = np.zeros(0, dtype=np.intp)
@@ -576,12 +575,11 @@ def knn_gaussian_affinity(
 def effective_n_neighbors(n_neighbors, n_samples):
     """Clip ``n_neighbors`` to ``n_samples - 1``, warning when it is reduced."""
     if n_neighbors > n_samples - 1:
-        warnings.warn(
+        warn_user(
             f"n_neighbors={n_neighbors} is not smaller than the number of "
             f"training samples ({n_samples}); using n_neighbors="
             f"{n_samples - 1} for the gate-similarity affinity.",
             UserWarning,
-            stacklevel=3,
         )
         return n_samples - 1
     return n_neighbors
@@ -608,9 +606,11 @@ class NeighbourSampler:
         self.indices = affinity.indices
         self.cumulative = np.cumsum(affinity.data)
         row_start, row_end = self.indptr[:-1], self.indptr[1:]
-        self.offset = np.where(row_start > 0, self.cumulative[row_start - 1], 0.0)
-        end = np.where(row_end > 0, self.cumulative[np.maximum(row_end - 1, 0)], 0.0)
-        self.degree = np.where(row_end > row_start, end - self.offset, 0.0)
+        # The cumulative sum before each stored entry (a leading zero), so
+        # that an affinity without any entry needs no special case.
+        before = np.concatenate([[0.0], self.cumulative])
+        self.offset = before[row_start]
+        self.degree = np.where(row_end > row_start, before[row_end] - self.offset, 0.0)
         # Rows without neighbours (after the last stored entry, their start
         # is one past the end) get any valid position: sample() replaces
         # their draw by the anchor itself.

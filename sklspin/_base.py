@@ -7,7 +7,6 @@ stopping, the gates API - lives here once.
 """
 
 import time
-import warnings
 from abc import ABCMeta, abstractmethod
 from collections import namedtuple
 from numbers import Integral, Real
@@ -51,6 +50,7 @@ from ._losses import (
 from ._networks import BoundedTanh, init_mlp, mlp_forward
 from ._optim import AdamOptimizer
 from ._threads import one_blas_thread
+from ._warnings import warn_user
 
 # Last-layer weight scale of the gating network: initial gates barely depend
 # on x, so every sample starts from the same gates.
@@ -220,7 +220,7 @@ _TrainingData = namedtuple(
 _UNIT_SCALE_RANGE = (1e-4, 1e4)
 
 
-def _warn_if_far_from_unit_scale(X, stacklevel):
+def _warn_if_far_from_unit_scale(X):
     """Warn when some non-zero feature of ``X`` is far from unit scale.
 
     Two column reductions, no temporary copy of ``X``.
@@ -232,14 +232,13 @@ def _warn_if_far_from_unit_scale(X, stacklevel):
     largest = largest[largest > 0]
     low, high = _UNIT_SCALE_RANGE
     if largest.size and (largest.max() > high or largest.min() < low):
-        warnings.warn(
+        warn_user(
             "Some features of X are far from unit scale (largest absolute "
             f"values from {largest.min():.3g} to {largest.max():.3g}). The "
             "gates multiply the raw feature values and the similarity penalty "
             "uses raw distances: standardise the inputs, e.g. with "
             "sklearn.preprocessing.StandardScaler in a Pipeline.",
             UserWarning,
-            stacklevel=stacklevel,
         )
 
 
@@ -467,11 +466,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         check_consistent_length(X, groups)
         if self._similarity_weight() <= 0:
-            warnings.warn(
+            warn_user(
                 "groups has no effect with similarity_weight=0: they only "
                 "restrict the pairs of the gate-similarity penalty.",
                 UserWarning,
-                stacklevel=5,
             )
         return groups
 
@@ -487,7 +485,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         ).astype(X.dtype, copy=False)
         sample_weight = weights
         groups = self._validate_groups(groups, X)
-        _warn_if_far_from_unit_scale(X, stacklevel=5)
+        _warn_if_far_from_unit_scale(X)
 
         rng = check_random_state(self.random_state)
         n_samples, n_features = X.shape
@@ -579,11 +577,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 break
 
         if not converged:
-            warnings.warn(
+            warn_user(
                 f"{type(self).__name__}: maximum iterations ({self.max_iter}) "
                 "reached and the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
             )
         if self.early_stopping:
             self.best_loss_ = None
@@ -621,7 +618,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             y, reset_targets, None if sample_weight is None else weights
         ).astype(X.dtype, copy=False)
         sample_weight = weights
-        _warn_if_far_from_unit_scale(X, stacklevel=5)
+        _warn_if_far_from_unit_scale(X)
 
         state = None if first_pass else getattr(self, "_training_state", None)
         if state is None:
@@ -710,6 +707,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             # Normalise so that the average sample's neighbour weights sum to
             # one: similarity_weight then means the same for any k or bandwidth.
             mean_degree = sampler.degree.mean()
+            if not mean_degree > 0:
+                warn_user(
+                    "No training sample has a neighbour in the gate-similarity "
+                    "affinity (with groups: every group has a single sample), so "
+                    "the similarity penalty is off for this fit.",
+                    UserWarning,
+                )
             neighbour_scale = 1.0 / mean_degree if mean_degree > 0 else 0.0
             neighbour_weight = (sampler.degree * neighbour_scale).astype(X_train.dtype)
             del affinity
@@ -957,11 +961,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         if self.batch_size == "auto":
             return min(n_train, 256, max(32, n_train // 16))
         if self.batch_size > n_train:
-            warnings.warn(
+            warn_user(
                 f"Got batch_size={self.batch_size} larger than the number of "
                 f"training samples ({n_train}); using batch_size={n_train}.",
                 UserWarning,
-                stacklevel=4,
             )
             return n_train
         return self.batch_size

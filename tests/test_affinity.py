@@ -391,6 +391,12 @@ def test_every_sample_alone_gives_an_empty_affinity(X):
     with pytest.warns(UserWarning, match="60 group"):
         affinity = knn_gaussian_affinity(X, 3, groups=np.arange(X.shape[0]))
     assert affinity.shape == (60, 60) and affinity.nnz == 0
+    sampler = NeighbourSampler(affinity)
+    np.testing.assert_array_equal(sampler.degree, 0.0)
+    anchors = np.array([4, 0, 59, 4])
+    np.testing.assert_array_equal(
+        sampler.sample(anchors, np.random.RandomState(0)), anchors
+    )
 
 
 def test_groups_of_the_wrong_shape(X):

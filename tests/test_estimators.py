@@ -464,6 +464,15 @@ def test_groups_are_validated(data):
         est.set_params(similarity_weight=0.0).fit(X, y, groups=np.zeros(X.shape[0]))
 
 
+@pytest.mark.parametrize("est", ALL, ids=_ids(ALL))
+def test_every_sample_in_its_own_group_turns_the_similarity_off(est, data):
+    X, y = _targets(est, data)
+    with pytest.warns(UserWarning, match="similarity penalty is off"):
+        model = clone(est).fit(X, y, groups=np.arange(X.shape[0]))
+    assert np.all(np.isfinite(model.predict_gates(X)))
+    assert model.score(X, y) > 0.5
+
+
 def test_groups_are_routed_through_a_pipeline(data):
     import sklearn
     from sklearn.pipeline import make_pipeline

@@ -417,6 +417,32 @@ def test_scale_warning_thresholds():
         assert not any("unit scale" in m for m in messages), messages
 
 
+@pytest.mark.parametrize(
+    "Estimator",
+    [LSPINClassifier, LLSPINRegressor, STGClassifier],
+    ids=lambda cls: cls.__name__,
+)
+@pytest.mark.parametrize("method", ["fit", "partial_fit"])
+def test_warnings_point_at_the_callers_line(Estimator, method):
+    """Every warning of a fit is attributed to the user's call, whatever the
+    depth at which sklspin raises it."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((6, 3)) * 1e6  # scale warning
+    y = np.array([0, 1] * 3)
+    # n_neighbors and batch_size larger than the data: two more warnings.
+    model = Estimator(max_iter=2, batch_size=50, random_state=0)
+    if "n_neighbors" in model.get_params():
+        model.set_params(n_neighbors=10)
+    partial_classifier = method == "partial_fit" and is_classifier(model)
+    kwargs = {"classes": [0, 1]} if partial_classifier else {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        getattr(model, method)(X, y, **kwargs)
+    assert len(caught) >= 2, [str(w.message) for w in caught]
+    for warning in caught:
+        assert warning.filename == __file__, (str(warning.message), warning.filename)
+
+
 # ---------------------------------------------------------------------------
 # reproducibility
 # ---------------------------------------------------------------------------
