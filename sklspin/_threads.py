@@ -1,10 +1,38 @@
 """One BLAS thread for the package's matrix products."""
 
+import threading
+from contextlib import contextmanager
+
 from threadpoolctl import ThreadpoolController
 
-_CONTROLLER = None
+try:  # threadpoolctl >= 3.8 lets one thread at a time set OpenBLAS's limit
+    from threadpoolctl import OpenBLASController
+
+    _release_control = getattr(OpenBLASController, "clear_controlling_thread", None)
+except ImportError:  # pragma: no cover - older threadpoolctl
+    _release_control = None
+
+# BLAS thread counts are process-wide, so fits that overlap in several
+# threads (a joblib "threading" backend, a server predicting from several
+# threads) share one limit: the first to start sets it, the last to end
+# restores the counts the first one found. Separate limits per call would
+# restore out of order (a call starting inside another records one thread as
+# the original) and leave the process at one thread.
+_LOCK = threading.Lock()
+_state = {"controller": None, "depth": 0, "original": None}
 
 
+def _set_blas_threads(controller, limits):
+    if _release_control is not None:
+        _release_control(force=True)  # so that this thread's setting applies
+    controller.limit(
+        limits=limits, user_api=None if isinstance(limits, dict) else "blas"
+    )
+    if _release_control is not None:
+        _release_control(force=True)
+
+
+@contextmanager
 def one_blas_thread():
     """Context in which BLAS uses a single thread.
 
@@ -16,9 +44,25 @@ def one_blas_thread():
     BLAS thread, so that results do not depend on the machine's thread
     settings; for the small blocks involved this costs little (see the user
     guide). threadpoolctl is a dependency of scikit-learn; its controller is
-    created once.
+    created once. Nested and overlapping uses (from several threads) are
+    counted: the caller's limits come back when the last one ends.
     """
-    global _CONTROLLER
-    if _CONTROLLER is None:
-        _CONTROLLER = ThreadpoolController()
-    return _CONTROLLER.limit(limits=1, user_api="blas")
+    with _LOCK:
+        if _state["depth"] == 0:
+            if _state["controller"] is None:
+                _state["controller"] = ThreadpoolController()
+            controller = _state["controller"]
+            _state["original"] = {
+                lib["filepath"]: lib["num_threads"]
+                for lib in controller.info()
+                if lib["user_api"] == "blas"
+            }
+            _set_blas_threads(controller, 1)
+        _state["depth"] += 1
+    try:
+        yield
+    finally:
+        with _LOCK:
+            _state["depth"] -= 1
+            if _state["depth"] == 0:
+                _set_blas_threads(_state["controller"], _state["original"])

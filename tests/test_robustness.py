@@ -549,6 +549,47 @@ def test_independent_of_the_number_of_blas_threads():
         _assert_same_model(fits[0], other, X)
 
 
+def test_overlapping_blas_limits_restore_the_callers_threads():
+    """Two threads whose fits overlap (A starts, B starts, A ends, B ends):
+    BLAS stays at one thread until B ends, then the caller's count is back."""
+    import threading
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from sklspin._threads import one_blas_thread
+
+    def blas_threads():
+        info = threadpoolctl.threadpool_info()
+        return [i["num_threads"] for i in info if i["user_api"] == "blas"]
+
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        before = blas_threads()
+        if not before or max(before) < 2:
+            pytest.skip("BLAS cannot run two threads here")
+        a_inside, b_inside, a_done = (threading.Event() for _ in range(3))
+        seen = {}
+
+        def thread_a():
+            with one_blas_thread():
+                a_inside.set()
+                b_inside.wait(10)
+            a_done.set()
+
+        def thread_b():
+            a_inside.wait(10)
+            with one_blas_thread():
+                b_inside.set()
+                a_done.wait(10)
+                seen["b after a"] = blas_threads()
+
+        threads = [threading.Thread(target=f) for f in (thread_a, thread_b)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(20)
+        assert seen["b after a"] == [1] * len(before)
+        assert blas_threads() == before
+
+
 # ---------------------------------------------------------------------------
 # partial_fit API
 # ---------------------------------------------------------------------------
