@@ -1,5 +1,6 @@
 """Locally sparse neural networks for per-sample feature selection."""
 
+from ._base import TrainingDivergedError
 from ._lspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
 from ._stg import STGClassifier, STGRegressor
 from ._version import __version__
@@ -11,5 +12,6 @@ __all__ = [
     "LSPINRegressor",
     "STGClassifier",
     "STGRegressor",
+    "TrainingDivergedError",
     "__version__",
 ]

@@ -15,7 +15,8 @@ X : array-like of shape (n_samples, n_features)
     Training data; standardise it first (the gates multiply the raw
     feature values, so a closed gate means "feature at zero").
 y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-    Target values (class labels for classifiers).
+    Class labels for the classifiers (1-D: multilabel targets are not
+    supported); target values, one column per output, for the regressors.
 sample_weight : array-like of shape (n_samples,), default=None
     Per-sample weights; ``None`` weighs every sample equally.
 """,
@@ -103,7 +104,9 @@ affinity_bandwidth : {"median", "self-tuning"} or float, default="median"
 """,
     "training": """
 alpha : float, default=1e-4
-    Strength of the L2 penalty on the weight matrices of both networks.
+    Strength of the L2 penalty on the weight matrices of both networks:
+    ``0.5 * alpha / batch_size * ||W||^2`` is added to each mini-batch's
+    mean loss, as in scikit-learn's MLPs.
 
 batch_size : int or "auto", default="auto"
     Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
@@ -151,10 +154,14 @@ epsilon : float, default=1e-8
 
 warm_start : bool, default=False
     Reuse the parameters of the previous call to ``fit`` as initialisation.
-    As in scikit-learn's MLPs, only the parameters are reused: Adam starts
-    afresh and the random draws restart from ``random_state``, so two fits
-    of ``max_iter=k`` are not one fit of ``max_iter=2 * k``. Use
-    :meth:`partial_fit` to continue the optimizer too.
+    As in scikit-learn's MLPs, Adam starts afresh and the random draws
+    restart from ``random_state``, so two fits of ``max_iter=k`` are not
+    one fit of ``max_iter=2 * k``. Unlike them, the epoch count carries
+    over: ``n_iter_`` and ``t_`` keep counting, and the penalties'
+    schedules (the ramp of the sparsity penalty, the anneal of the
+    similarity penalty) continue where the previous fit left them instead
+    of starting again. Use :meth:`partial_fit` to continue the optimizer
+    too.
 
 random_state : int, RandomState instance or None, default=None
     Controls the weight initialisation, the mini-batch order, the gate
@@ -181,7 +188,10 @@ t_ : int
     Number of training samples seen by the optimizer.
 
 best_loss_ : float or None
-    Lowest epoch loss, or ``None`` with ``early_stopping=True``.
+    Lowest epoch loss after the ramp of the sparsity penalty (the loss of
+    the last epoch while the objective still ramps up, so that the stopping
+    rule compares losses of one objective), or ``None`` with
+    ``early_stopping=True``.
 
 validation_scores_ : list of float or None
     Validation score of each epoch with ``early_stopping=True``, else
