@@ -12,22 +12,34 @@ try:  # threadpoolctl >= 3.8 lets one thread at a time set OpenBLAS's limit
 except ImportError:  # pragma: no cover - older threadpoolctl
     _release_control = None
 
-# BLAS thread counts are process-wide, so fits that overlap in several
+# Most BLAS thread pools are process-wide, so fits that overlap in several
 # threads (a joblib "threading" backend, a server predicting from several
 # threads) share one limit: the first to start sets it, the last to end
 # restores the counts the first one found. Separate limits per call would
 # restore out of order (a call starting inside another records one thread as
-# the original) and leave the process at one thread.
+# the original) and leave the process at one thread. OpenBLAS built on
+# OpenMP keeps one limit per thread instead: each call sets and restores its
+# own thread's.
 _LOCK = threading.Lock()
 _state = {"controller": None, "depth": 0, "original": None}
 
 
-def _set_blas_threads(controller, limits):
+def _blas_limits(controller, per_thread):
+    """``{library path: threads}`` of the process-wide or per-thread BLAS."""
+    return {
+        lib["filepath"]: lib["num_threads"]
+        for lib in controller.info()
+        if lib["user_api"] == "blas"
+        and (lib.get("threading_layer") == "openmp") == per_thread
+    }
+
+
+def _set_shared_limits(controller, limits):
+    if not limits:
+        return
     if _release_control is not None:
         _release_control(force=True)  # so that this thread's setting applies
-    controller.limit(
-        limits=limits, user_api=None if isinstance(limits, dict) else "blas"
-    )
+    controller.limit(limits=limits)
     if _release_control is not None:
         _release_control(force=True)
 
@@ -48,21 +60,21 @@ def one_blas_thread():
     counted: the caller's limits come back when the last one ends.
     """
     with _LOCK:
+        if _state["controller"] is None:
+            _state["controller"] = ThreadpoolController()
+        controller = _state["controller"]
         if _state["depth"] == 0:
-            if _state["controller"] is None:
-                _state["controller"] = ThreadpoolController()
-            controller = _state["controller"]
-            _state["original"] = {
-                lib["filepath"]: lib["num_threads"]
-                for lib in controller.info()
-                if lib["user_api"] == "blas"
-            }
-            _set_blas_threads(controller, 1)
+            _state["original"] = _blas_limits(controller, per_thread=False)
+            _set_shared_limits(controller, dict.fromkeys(_state["original"], 1))
         _state["depth"] += 1
+    own = _blas_limits(controller, per_thread=True)
+    own_limiter = controller.limit(limits=dict.fromkeys(own, 1)) if own else None
     try:
         yield
     finally:
+        if own_limiter is not None:
+            own_limiter.restore_original_limits()
         with _LOCK:
             _state["depth"] -= 1
             if _state["depth"] == 0:
-                _set_blas_threads(_state["controller"], _state["original"])
+                _set_shared_limits(controller, _state["original"])
