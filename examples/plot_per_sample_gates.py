@@ -49,7 +49,10 @@ print("informative features, group 1:", np.flatnonzero(mask[groups == 1][0]) + 1
 # -------------
 # The inputs are standardised inside a pipeline (the gates multiply the
 # feature values). The model uses its default hyper-parameters; only the
-# seed is fixed.
+# seed is fixed. It runs its 500 epochs (``max_iter``) and warns that the
+# training loss was still improving slightly (``ConvergenceWarning``);
+# allowing 1,000 epochs, it stops after 528 with the same accuracy and
+# gates to within 0.005, so the warning can be ignored here.
 model = make_pipeline(StandardScaler(), LSPINClassifier(random_state=0))
 model.fit(X_train, y_train)
 print(f"test accuracy: {model.score(X_test, y_test):.3f}")
@@ -69,9 +72,13 @@ print(f"features used per sample: {(gates > 0).sum(axis=1).mean():.2f} on averag
 
 # %%
 # Drawn as a heat map with the samples sorted by group, the gates (left)
-# should show the block structure of the true informative features
-# (right): columns 1-2 open for group 0, columns 3-6 open for group 1, and
-# column 11 open for everybody.
+# show the block structure of the true informative features (right):
+# columns 1-2 open for group 0, columns 3-6 open for group 1, column 11
+# open for nearly everybody, and columns 7-10 closed for all. The recovery
+# is not perfect: in this run group 0 also keeps ``x5`` open for about
+# three quarters of its samples and ``x3``, ``x4``, ``x6`` for about a
+# fifth, as the share of open gates per group (printed below) shows. The
+# benchmarks page of the documentation measures such errors over seeds.
 axes = plot_gates(
     gates,
     groups=g_test,
@@ -80,6 +87,10 @@ axes = plot_gates(
 )
 axes[0].figure.suptitle("E1: per-sample gates of the test samples, by group")
 plt.show()
+
+for k in (0, 1):
+    share = (gates[g_test == k] > 0).mean(axis=0)
+    print(f"group {k}, share of samples with the gate open:", np.round(share, 2))
 
 # %%
 # The mean gate of each feature in each group summarises the heat map. A

@@ -5,9 +5,10 @@ import warnings
 
 
 def _is_internal(frame):
-    """A frame of sklspin, or of scikit-learn's wrapper around ``fit``."""
+    """A frame of sklspin, or of scikit-learn (the wrapper around ``fit``, a
+    Pipeline or another meta-estimator between the user and sklspin)."""
     module = frame.f_globals.get("__name__", "")
-    return module.startswith("sklspin.") or module in ("sklspin", "sklearn.base")
+    return module.split(".")[0] in ("sklspin", "sklearn")
 
 
 def warn_user(message, category=UserWarning):

@@ -443,6 +443,22 @@ def test_warnings_point_at_the_callers_line(Estimator, method):
         assert warning.filename == __file__, (str(warning.message), warning.filename)
 
 
+def test_warnings_point_at_the_callers_line_through_a_pipeline():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X = np.random.RandomState(0).standard_normal((6, 3))
+    pipe = make_pipeline(
+        FunctionTransformer(), LSPINClassifier(max_iter=2, batch_size=50)
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipe.fit(X, [0, 1] * 3)
+    assert len(caught) >= 2, [str(w.message) for w in caught]
+    for warning in caught:
+        assert warning.filename == __file__, (str(warning.message), warning.filename)
+
+
 # ---------------------------------------------------------------------------
 # reproducibility
 # ---------------------------------------------------------------------------
