@@ -49,7 +49,10 @@ X_train, X_test, y_train, y_test, mask_train, mask_test = train_test_split(
 # accepts several scorers; ``refit`` then needs to know which candidate to
 # keep: here a function implementing the one-standard-error rule.
 pipe = Pipeline(
-    [("scale", StandardScaler()), ("lspin", LSPINClassifier(random_state=0))]
+    [
+        ("scale", StandardScaler()),
+        ("lspin", LSPINClassifier(max_iter=1000, random_state=0)),
+    ]
 )
 
 
