@@ -22,14 +22,58 @@ def _names(indices):
     return "{" + ", ".join(f"x{i + 1}" for i in indices) + "}"
 
 
-def main(argv=None):
+def _int_at_least(minimum, maximum=None):
+    """An argparse type: an integer in ``[minimum, maximum]``."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            upper = "" if maximum is None else f" and at most {maximum}"
+            raise argparse.ArgumentTypeError(
+                f"must be at least {minimum}{upper}, got {value}"
+            )
+        return value
+
+    return parse
+
+
+def parse_args(argv=None):
+    """The demo's options (``python -m sklspin --help``)."""
     parser = argparse.ArgumentParser(
-        prog="python -m sklspin", description=__doc__.splitlines()[0]
+        prog="python -m sklspin",
+        description=(
+            "Fit LSPINClassifier with its defaults on a heterogeneous two-group "
+            "problem and print, per subgroup, the features its test samples "
+            "keep open next to the true ones."
+        ),
     )
-    parser.add_argument("--n-samples", type=int, default=1000)
-    parser.add_argument("--n-noise-features", type=int, default=5)
-    parser.add_argument("--random-state", type=int, default=0)
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--n-samples",
+        type=_int_at_least(40),
+        default=1000,
+        help="samples generated, 30%% of them for testing (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--n-noise-features",
+        type=_int_at_least(0),
+        default=5,
+        help="pure-noise features added to the 5 informative ones "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--random-state",
+        type=_int_at_least(0, 2**32 - 1),
+        default=0,
+        help="seed of the data, the split and the model (default: %(default)s)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
 
     print(f"sklspin {__version__}: locally sparse networks (LSPIN) demo\n")
     X, y, mask, groups = make_two_group_classification(
