@@ -804,6 +804,8 @@ def check_run_arguments(parser, args):
         parser.error("--seeds must be >= 1")
     if args.n_jobs is None:
         args.n_jobs = 1 if args.quick else 2
+    if args.n_jobs == 0:
+        parser.error("--n-jobs must not be 0 (-1 uses every core)")
 
 
 def _comma_list(text):
@@ -831,7 +833,8 @@ def dataset_list(parser, text, choices, default):
         parser.error(
             f"unknown data set(s) {bad or [text]}; choose from {list(choices)}"
         )
-    return [known[name.lower()] for name in names]
+    # A name given twice runs once.
+    return list(dict.fromkeys(known[name.lower()] for name in names))
 
 
 def int_list(parser, text, option, minimum, default):
@@ -846,7 +849,7 @@ def int_list(parser, text, option, minimum, default):
     if not values or min(values) < minimum:
         what = option.lstrip("-").replace("-", " ")
         parser.error(f"{option} needs {what} >= {minimum}")
-    return values
+    return list(dict.fromkeys(values))
 
 
 def report(records, env, wall_time, datasets, seeds, quick, n_jobs):

@@ -253,7 +253,12 @@ def parse_args(argv):
     )
     # Ten samples leave every split part (stratified by group) non-empty.
     args.sizes = int_list(
-        parser, args.sizes, "--sizes", 10, QUICK_SIZES if args.quick else SIZES
+        # 20 rows: the test and validation parts hold every group of E5.
+        parser,
+        args.sizes,
+        "--sizes",
+        20,
+        QUICK_SIZES if args.quick else SIZES,
     )
     check_run_arguments(parser, args)
     return args

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/scale.py                      # full run, n up to 1e6 (~15 min)
-    python benchmarks/scale.py --quick              # n up to 3e3, seconds
+    python benchmarks/scale.py --quick              # n up to 3e3, under a minute
     python benchmarks/scale.py --max-n 100000 --out results.md
     python benchmarks/scale.py --parts A            # the affinity build only
 
@@ -67,6 +67,7 @@ DECADES = (1_000, 10_000, 100_000, 1_000_000)
 HALF_DECADES = (1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000)
 N_NEIGHBORS = 10
 PARTS = "ABCDR"
+MIN_ROWS = 100  # --max-n below it leaves too few rows for a fit
 RECALL_QUERIES = 1_000  # rows whose neighbours are checked in part A
 RECALL_N = 20_000  # part R
 KINDS = ("gaussian", "mixture")
@@ -501,7 +502,9 @@ def _version(module):
 def _parse(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--quick", action="store_true", help="n up to 3e3: a smoke run of seconds"
+        "--quick",
+        action="store_true",
+        help="n up to 3e3: a smoke run of under a minute",
     )
     parser.add_argument(
         "--max-n", type=int, default=1_000_000, help="largest number of rows"
@@ -526,6 +529,10 @@ def _parse(argv):
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"--parts: unknown parts {''.join(sorted(unknown))!r}")
+    if args.max_n < MIN_ROWS:
+        parser.error(f"--max-n must be at least {MIN_ROWS}")
+    if args.chunk < 2:
+        parser.error("--chunk must be at least 2 rows")
     args.argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     return args
 

@@ -3,7 +3,7 @@
 Run from the repository root::
 
     python benchmarks/speed.py                      # full grid, ~15 min on 2 cores
-    python benchmarks/speed.py --quick              # small grid, ~1 min
+    python benchmarks/speed.py --quick              # small grid, ~10 s
     python benchmarks/speed.py --before c961c55~1 --out benchmarks/results/speed.md
 
 What is measured, all in ONE process, estimators alternating (the order is
@@ -691,16 +691,25 @@ def main(argv=None):
         default=60.0,
         help="seconds above which an affinity size is extrapolated, not run",
     )
-    parser.add_argument("--no-stg", action="store_true", help="skip the STG column")
+    parser.add_argument(
+        "--no-stg",
+        action="store_true",
+        help="skip the stg package's column (STG in PyTorch)",
+    )
     parser.add_argument("--fit-worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", help="write the report (Markdown) here")
     parser.add_argument("--json", help="write the raw measurements here")
     args = parser.parse_args(argv)
 
+    for option in ("steps", "repeats"):
+        if getattr(args, option) is not None and getattr(args, option) < 1:
+            parser.error(f"--{option} must be at least 1")
+    if args.before and git("rev-parse", "--verify", "--quiet", args.before) is None:
+        parser.error(f"--before: {args.before!r} is not a git revision here")
     config = dict(QUICK if args.quick else FULL)
-    if args.steps:
+    if args.steps is not None:
         config["steps"] = args.steps
-    if args.repeats:
+    if args.repeats is not None:
         config["repeats"] = args.repeats
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", category=UserWarning)

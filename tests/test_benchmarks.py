@@ -110,6 +110,12 @@ def test_parse_args_rejects_unknown_dataset(assert_cli_errors, import_benchmark)
     assert (args.datasets, args.seeds, args.n_jobs) == (["E1", "E5"], 1, 1)
     args = paper_synthetic.parse_args([])
     assert args.datasets == list(paper_synthetic.DATASETS) and args.n_jobs == 2
+    args = paper_synthetic.parse_args(["--quick", "--datasets", "e4,E1,E4"])
+    assert args.datasets == ["E4", "E1"]  # a name given twice runs once
     assert_cli_errors(
-        paper_synthetic.parse_args, [(["--datasets", "E1,E9"], "unknown data set")]
+        paper_synthetic.parse_args,
+        [
+            (["--datasets", "E1,E9"], "unknown data set"),
+            (["--n-jobs", "0"], "--n-jobs must not be 0"),
+        ],
     )

@@ -779,6 +779,18 @@ def test_training_dtype_follows_each_call(estimator, monkeypatch):
 # ---------------------------------------------------------------------------
 # benchmarks/scale.py
 # ---------------------------------------------------------------------------
+def test_scale_benchmark_rejects_bad_options(assert_cli_errors, import_benchmark):
+    scale = import_benchmark("scale")
+    assert_cli_errors(
+        scale._parse,
+        [
+            (["--max-n", "0"], "--max-n must be at least 100"),
+            (["--chunk", "-5"], "--chunk must be at least 2"),
+            (["--parts", "AZ"], "unknown parts 'Z'"),
+        ],
+    )
+
+
 @pytest.mark.slow
 def test_scale_benchmark_smoke(tmp_path):
     import subprocess

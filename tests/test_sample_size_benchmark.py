@@ -86,7 +86,7 @@ def test_parse_args(assert_cli_errors, import_benchmark):
         [
             (["--datasets", "E1,E9"], "unknown data set"),
             (["--sizes", "100,abc"], "must be integers"),
-            (["--sizes", "5"], "sizes >= 10"),
+            (["--sizes", "19"], "sizes >= 20"),
             (["--seeds", "0"], "--seeds must be >= 1"),
         ],
     )

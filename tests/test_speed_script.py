@@ -70,3 +70,15 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
     targets = re.findall(r"^\| (20|100) \| ([\d.]+) \| <= ", report, flags=re.M)
     assert {d for d, _ in targets} == {"20", "100"}
     assert all(float(ratio) > 0 for _, ratio in targets)
+
+
+def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark):
+    speed = import_benchmark("speed")
+    assert_cli_errors(
+        speed.main,
+        [
+            (["--quick", "--steps", "0"], "--steps must be at least 1"),
+            (["--quick", "--repeats", "-2"], "--repeats must be at least 1"),
+            (["--quick", "--before", "no-such-rev"], "is not a git revision"),
+        ],
+    )
