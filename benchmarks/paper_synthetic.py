@@ -868,9 +868,14 @@ def report(records, env, wall_time, datasets, seeds, quick, n_jobs):
                 )
                 if grid not in grids:
                     grids.append(grid)
+    sizes = (
+        f"QUICK: {QUICK['n_samples']} samples per data set and shortened fits "
+        f"({QUICK['max_iter']} epochs for sklspin's estimators)"
+        if quick
+        else "generator default sizes (1500 samples for E1-E3 and E5, 1000 for E4)"
+    )
     doc.para(
-        "Protocol: generator default sizes (1500 samples for E1-E3 and E5, 1000 "
-        "for E4); 60 % train / 20 % validation / 20 % test split stratified by "
+        f"Protocol: {sizes}; 60 % train / 20 % validation / 20 % test split stratified by "
         "group; ``StandardScaler`` fitted on the training part; models fitted "
         "on the training part with their defaults; the tuned rows pick the "
         "sparsity weight λ among the default times "
