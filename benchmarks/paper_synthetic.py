@@ -875,9 +875,10 @@ def report(records, env, wall_time, datasets, seeds, quick, n_jobs):
         else "generator default sizes (1500 samples for E1-E3 and E5, 1000 for E4)"
     )
     doc.para(
-        f"Protocol: {sizes}; 60 % train / 20 % validation / 20 % test split stratified by "
-        "group; ``StandardScaler`` fitted on the training part; models fitted "
-        "on the training part with their defaults; the tuned rows pick the "
+        f"Protocol: {sizes}; 60 % train / 20 % validation / 20 % test split "
+        "stratified by group; ``StandardScaler`` fitted on the training part; "
+        "models fitted on the training part with their defaults; the tuned rows "
+        "pick the "
         "sparsity weight λ among the default times "
         f"{', '.join(f'{f:g}' for f in factors)} (here λ in {{{'}, {'.join(grids)}}}"
         "), C or α (L1 models) by validation accuracy (E1-E4) or validation MSE "
