@@ -291,6 +291,64 @@ def test_similarity_schedule_sets_the_weight_of_each_epoch(
     np.testing.assert_allclose(weights_per_epoch, expected)
 
 
+@pytest.mark.parametrize(
+    "Estimator, ramp", [(LSPINRegressor, 100), (STGClassifier, 20)]
+)
+def test_each_epoch_gets_the_documented_objective(data, monkeypatch, Estimator, ramp):
+    """What ``fit`` hands the objective: the sparsity weight ramped up
+    linearly over the first epochs, ``alpha / batch_size`` as the L2
+    weight, and, for each anchor, a neighbour of the kNN affinity with the
+    anchor's affinity degree (scaled to mean one) as its weight."""
+    import sklspin._base as base
+    from sklspin._affinity import knn_gaussian_affinity
+
+    calls = []
+    objective = base.objective
+
+    def recording_objective(params, batch, spec):
+        calls.append((batch, spec))
+        return objective(params, batch, spec)
+
+    monkeypatch.setattr(base, "objective", recording_objective)
+    X, y_class, y_reg = data
+    y = y_reg if Estimator is LSPINRegressor else y_class
+    model = Estimator(
+        sparsity_weight=0.3,
+        alpha=0.6,
+        batch_size=120,  # one batch per epoch
+        max_iter=ramp + 3,
+        finetune_iter=0,
+        tol=0.0,
+        random_state=0,
+    ).fit(X, y)
+    assert len(calls) == ramp + 3
+    epochs = np.arange(1, ramp + 4)
+    np.testing.assert_allclose(
+        [spec.sparsity_weight for _, spec in calls],
+        0.3 * np.minimum(1.0, epochs / ramp),
+    )
+    assert {spec.l2_weight for _, spec in calls} == {0.6 / 120}
+    if not hasattr(model, "n_neighbors"):  # STG: no similarity penalty
+        assert all(batch.X_neighbours is None for batch, _ in calls)
+        return
+    affinity = knn_gaussian_affinity(X, model.n_neighbors_).tocsr()
+    degree = np.asarray(affinity.sum(axis=1)).ravel()
+    row_of = {row.tobytes(): i for i, row in enumerate(X)}
+    for batch, _ in calls[:3]:
+        anchors = [row_of[row.tobytes()] for row in batch.X]
+        neighbours = [row_of[row.tobytes()] for row in batch.X_neighbours]
+        assert all(affinity[a, b] > 0 for a, b in zip(anchors, neighbours))
+        np.testing.assert_allclose(
+            batch.neighbour_weight, degree[anchors] / degree.mean(), rtol=1e-12
+        )
+
+
+def test_auto_batch_size():
+    model = LSPINClassifier()
+    sizes = [model._effective_batch_size(n) for n in (10, 100, 900, 4096, 10**5)]
+    assert sizes == [10, 32, 56, 256, 256]  # min(n, 256, max(32, n // 16))
+
+
 def test_approximate_neighbour_search_is_seeded_by_random_state(monkeypatch):
     import sklspin._base as base
 

@@ -96,3 +96,36 @@ def test_bounded_tanh_layer_values_and_gradient():
     assert dense(X32, W32, b32, bounded).dtype == np.float32
     g = grad(lambda w: np.sum(dense(X32, w, b32, bounded)))(W32)
     assert g.dtype == np.float32
+
+
+def test_objective_value_is_the_documented_formula(objective_problem):
+    """The objective, recomputed term by term in plain NumPy: the mean of
+    each sample's weighted task loss, expected L0 and sampled similarity
+    term (noise-free gates of the anchor and its neighbour, times the
+    anchor's affinity degree), plus ``l2_weight / 2`` times the squared
+    weight matrices of both networks."""
+    from scipy.special import ndtr
+
+    params, batch, spec = objective_problem(
+        task="squared_error", n_outputs=2, similarity=True
+    )
+    gate_params, (W1, b1, W2, b2) = params[: spec.n_gate_params], params[-4:]
+    mu = spec.gate_means(gate_params, batch.X)
+    mu_neighbours = spec.gate_means(gate_params, batch.X_neighbours)
+    noisy_gates = np.clip(mu + 0.5 + spec.sigma * batch.noise, 0, 1)
+    gates = np.clip(mu + 0.5, 0, 1)
+    neighbour_gates = np.clip(mu_neighbours + 0.5, 0, 1)
+
+    outputs = np.tanh((batch.X * noisy_gates) @ W1 + b1) @ W2 + b2
+    task_loss = 0.5 * np.mean((outputs - batch.y) ** 2, axis=1)
+    expected_l0 = ndtr((mu + 0.5) / spec.sigma).sum(axis=1)
+    similarity = batch.neighbour_weight * ((gates - neighbour_gates) ** 2).sum(axis=1)
+    per_sample = (
+        task_loss
+        + spec.sparsity_weight * expected_l0
+        + spec.similarity_weight * similarity
+    )
+    weight_matrices = [*gate_params[0::2], W1, W2]
+    expected = np.sum(batch.sample_weight * per_sample) / batch.X.shape[0]
+    expected += 0.5 * spec.l2_weight * sum(np.sum(W**2) for W in weight_matrices)
+    assert objective(params, batch, spec) == pytest.approx(expected, rel=1e-10)
