@@ -152,6 +152,48 @@ def test_early_stopping(estimator, data):
     assert len(model.validation_scores_) == model.n_iter_
     assert model.best_validation_score_ == max(model.validation_scores_[ramp:])
     assert model.best_loss_ is None
+    # The best epoch's parameters are restored: on fit's held-out split (same
+    # random stream, same stratification) the model scores the best score.
+    stratify = y if is_classifier(model) else None
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=0.1, random_state=np.random.RandomState(0), stratify=stratify
+    )
+    assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
+
+
+@pytest.mark.parametrize(
+    "estimator", [CLASSIFIERS[0], REGRESSORS[1]], ids=_ids(ALL)[::3]
+)
+def test_early_stopping_restores_the_best_epoch(estimator, data, monkeypatch):
+    """With validation scores that peak two epochs after the ramp, the
+    fitted parameters are those of that epoch, not of the last one."""
+    X, y = _targets(estimator, data)
+    model = clone(estimator).set_params(
+        early_stopping=True, n_iter_no_change=3, tol=0.0, finetune_iter=0
+    )
+    model.set_params(max_iter=model._sparsity_warmup_epochs + 20)
+    best_epoch = model._sparsity_warmup_epochs + 2
+    monkeypatch.setattr(
+        type(model),
+        "_validation_score",
+        lambda self, X, y, w: -abs(self.n_iter_ - best_epoch),
+    )
+    snapshots = {}
+    train_one_epoch = type(model)._train_one_epoch
+
+    def recording_epoch(self, *args):
+        loss = train_one_epoch(self, *args)
+        snapshots[self.n_iter_] = [a.copy() for a in self.coefs_ + self.gating_coefs_]
+        return loss
+
+    monkeypatch.setattr(type(model), "_train_one_epoch", recording_epoch)
+    model.fit(X, y)
+    assert model.n_iter_ == best_epoch + 4  # the 4th epoch without improvement
+    assert model.best_validation_score_ == 0
+    for fitted, best in zip(model.coefs_ + model.gating_coefs_, snapshots[best_epoch]):
+        np.testing.assert_array_equal(fitted, best)
+    last = snapshots[model.n_iter_]
+    assert not np.array_equal(model.coefs_[0], last[0])
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
@@ -176,6 +218,29 @@ def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, dat
     # (tol=10 cannot be met after it) would have kept.
     first = clone(estimator).set_params(**dict(params, max_iter=1)).fit(X, y)
     assert not np.array_equal(model.coefs_[0], first.coefs_[0])
+
+
+def test_finetuning_feeds_the_predictor_the_noise_free_gated_inputs(data, monkeypatch):
+    import sklspin._base as base
+
+    seen = []
+    predictor_objective = base.predictor_objective
+
+    def recording_objective(params, batch, spec):
+        seen.append(batch.X)
+        return predictor_objective(params, batch, spec)
+
+    monkeypatch.setattr(base, "predictor_objective", recording_objective)
+    X, _, y = data
+    model = LSPINRegressor(**dict(SMALL, sparsity_weight=0.5, finetune_iter=2))
+    model.fit(X, y)
+    gates = model.predict_gates(X)
+    assert 0 < np.mean(gates == 0) and np.all(gates.sum(axis=1) > 0)
+    gated = X * gates
+    rows = np.vstack(seen)
+    assert rows.shape == (2 * X.shape[0], X.shape[1])  # 2 epochs over the data
+    distance = np.abs(rows[:, None, :] - gated[None, :, :]).max(axis=2)
+    np.testing.assert_allclose(distance.min(axis=1), 0.0, atol=1e-12)
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
@@ -528,7 +593,8 @@ def test_every_sample_in_its_own_group_turns_the_similarity_off(est, data):
     with pytest.warns(UserWarning, match="similarity penalty is off"):
         model = clone(est).fit(X, y, groups=np.arange(X.shape[0]))
     assert np.all(np.isfinite(model.predict_gates(X)))
-    assert model.score(X, y) > 0.5
+    # It still learns: these linear targets are fitted to 0.92-0.99.
+    assert model.score(X, y) > 0.85
 
 
 def test_groups_are_routed_through_a_pipeline(data):
