@@ -224,23 +224,34 @@ def test_two_group_linear_noise():
     assert np.std(y - y0) == pytest.approx(0.3, rel=0.1)
 
 
-def test_two_group_classification_matches_linear_inputs():
+@pytest.mark.parametrize("weights", ["paper", "equal"])
+def test_two_group_classification_matches_linear_inputs(weights):
     Xr, _, mask_r, groups_r = make_two_group_linear(
         n_samples=300, n_noise_features=4, random_state=5
     )
     Xc, y, mask_c, groups_c = make_two_group_classification(
-        n_samples=300, n_noise_features=4, random_state=5
+        n_samples=300, n_noise_features=4, weights=weights, random_state=5
     )
     np.testing.assert_array_equal(Xr, Xc)
     np.testing.assert_array_equal(mask_r, mask_c)
     np.testing.assert_array_equal(groups_r, groups_c)
     u = Xc[:, :5] - np.where(groups_c == 0, 1.0, -1.0)[:, None]
-    score = np.where(
-        groups_c == 0,
-        -2 * u[:, 0] + u[:, 1] - 0.5 * u[:, 2],
-        -0.5 * u[:, 2] + u[:, 3] - 2 * u[:, 4],
-    )
+    if weights == "paper":
+        score = np.where(
+            groups_c == 0,
+            -2 * u[:, 0] + u[:, 1] - 0.5 * u[:, 2],
+            -0.5 * u[:, 2] + u[:, 3] - 2 * u[:, 4],
+        )
+    else:
+        score = np.where(
+            groups_c == 0, u[:, 0] - u[:, 1] + u[:, 2], -u[:, 2] + u[:, 3] + u[:, 4]
+        )
     np.testing.assert_array_equal(y, (score > 0).astype(int))
+
+
+def test_two_group_classification_rejects_unknown_weights():
+    with pytest.raises(ValueError, match='weights must be "paper" or "equal"'):
+        make_two_group_classification(weights="uniform")
 
 
 def test_two_group_classification_balanced_within_groups():
