@@ -196,6 +196,19 @@ def test_early_stopping_restores_the_best_epoch(estimator, data, monkeypatch):
     assert not np.array_equal(model.coefs_[0], last[0])
 
 
+def test_early_stopping_scores_the_validation_split_with_its_weights(data):
+    X, _, y = data
+    weight = np.random.RandomState(1).uniform(0.1, 3.0, size=y.shape[0])
+    params = dict(early_stopping=True, max_iter=6, finetune_iter=0)
+    model = clone(REGRESSORS[0]).set_params(**params).fit(X, y, sample_weight=weight)
+    _, X_val, _, y_val, _, w_val = train_test_split(
+        X, y, weight, test_size=0.1, random_state=np.random.RandomState(0)
+    )
+    weighted = model.score(X_val, y_val, sample_weight=w_val)
+    assert model.validation_scores_[-1] == pytest.approx(weighted, rel=1e-9)
+    assert weighted != pytest.approx(model.score(X_val, y_val), rel=1e-6)
+
+
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
 def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, data):
     X, y = _targets(estimator, data)
