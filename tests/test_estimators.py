@@ -406,6 +406,10 @@ def test_each_epoch_gets_the_documented_objective(data, monkeypatch, Estimator, 
         0.3 * np.minimum(1.0, epochs / ramp),
     )
     assert {spec.l2_weight for _, spec in calls} == {0.6 / 120}
+    # Fresh standard normal gate noise for every sample, feature and epoch.
+    noise = np.concatenate([batch.noise for batch, _ in calls])
+    assert abs(noise.mean()) < 0.02 and abs(noise.std() - 1.0) < 0.02
+    assert not np.array_equal(calls[0][0].noise, calls[1][0].noise)
     if not hasattr(model, "n_neighbors"):  # STG: no similarity penalty
         assert all(batch.X_neighbours is None for batch, _ in calls)
         return
