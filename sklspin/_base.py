@@ -394,8 +394,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _encode_targets(self, y, first_pass, sample_weight=None):
         """Validate ``y`` and return it encoded for the task loss.
 
-        ``sample_weight``: the validated weights when the caller gave some
-        (``None`` when every sample weighs the same).
+        ``sample_weight``: the validated weights when the caller gave some,
+        ``None`` when the caller gave none.
         """
 
     @abstractmethod
