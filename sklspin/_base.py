@@ -491,14 +491,21 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _accepts_multi_output(self):
         return False
 
+    def _targets_and_weights(self, X, y, sample_weight, reset_targets):
+        """``y`` encoded for the task loss (in ``X``'s dtype) and the sample
+        weights scaled to mean one; the targets' scaling uses the weights
+        when the caller gave some."""
+        weights = _normalised_sample_weight(sample_weight, X)
+        given = None if sample_weight is None else weights
+        y_encoded = self._encode_targets(y, reset_targets, given)
+        return y_encoded.astype(X.dtype, copy=False), weights
+
     def _fit(self, X, y, sample_weight=None, groups=None):
         first_pass = not (self.warm_start and hasattr(self, "coefs_"))
         X, y = self._validate_fit_input(X, y, first_pass)
-        weights = _normalised_sample_weight(sample_weight, X)
-        y_encoded = self._encode_targets(
-            y, first_pass, None if sample_weight is None else weights
-        ).astype(X.dtype, copy=False)
-        sample_weight = weights
+        y_encoded, sample_weight = self._targets_and_weights(
+            X, y, sample_weight, first_pass
+        )
         groups = self._validate_groups(groups, X)
         _warn_if_far_from_unit_scale(X)
 
@@ -628,11 +635,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         first_pass = not hasattr(self, "coefs_")
         X, y = self._validate_fit_input(X, y, first_pass)
-        weights = _normalised_sample_weight(sample_weight, X)
-        y_encoded = self._encode_targets(
-            y, reset_targets, None if sample_weight is None else weights
-        ).astype(X.dtype, copy=False)
-        sample_weight = weights
+        y_encoded, sample_weight = self._targets_and_weights(
+            X, y, sample_weight, reset_targets
+        )
         _warn_if_far_from_unit_scale(X)
 
         state = None if first_pass else getattr(self, "_training_state", None)
