@@ -24,14 +24,15 @@ _LOCK = threading.Lock()
 _state = {"controller": None, "depth": 0, "original": None}
 
 
-def _blas_limits(controller, per_thread):
-    """``{library path: threads}`` of the process-wide or per-thread BLAS."""
-    return {
-        lib["filepath"]: lib["num_threads"]
-        for lib in controller.info()
-        if lib["user_api"] == "blas"
-        and (lib.get("threading_layer") == "openmp") == per_thread
-    }
+def _blas_limits(controller):
+    """``({path: threads}, {path: threads})`` of the process-wide and the
+    per-thread (OpenMP-built OpenBLAS) BLAS libraries, from one query."""
+    shared, per_thread = {}, {}
+    for lib in controller.info():
+        if lib["user_api"] == "blas":
+            own = lib.get("threading_layer") == "openmp"
+            (per_thread if own else shared)[lib["filepath"]] = lib["num_threads"]
+    return shared, per_thread
 
 
 def _set_shared_limits(controller, limits):
@@ -63,11 +64,11 @@ def one_blas_thread():
         if _state["controller"] is None:
             _state["controller"] = ThreadpoolController()
         controller = _state["controller"]
+        shared, own = _blas_limits(controller)
         if _state["depth"] == 0:
-            _state["original"] = _blas_limits(controller, per_thread=False)
-            _set_shared_limits(controller, dict.fromkeys(_state["original"], 1))
+            _state["original"] = shared
+            _set_shared_limits(controller, dict.fromkeys(shared, 1))
         _state["depth"] += 1
-    own = _blas_limits(controller, per_thread=True)
     own_limiter = controller.limit(limits=dict.fromkeys(own, 1)) if own else None
     try:
         yield
