@@ -46,6 +46,27 @@ def data():
     return X, y_class, y_reg
 
 
+@pytest.fixture
+def record_objective_calls(monkeypatch):
+    """``record(name)``: from now on, every call of ``sklspin._base.<name>``
+    (``"objective"`` or ``"predictor_objective"``) appends its ``(batch,
+    spec)`` to the list that ``record`` returns."""
+    import sklspin._base as base
+
+    def record(name):
+        calls = []
+        original = getattr(base, name)
+
+        def recording(params, batch, spec):
+            calls.append((batch, spec))
+            return original(params, batch, spec)
+
+        monkeypatch.setattr(base, name, recording)
+        return calls
+
+    return record
+
+
 def _targets(estimator, data):
     X, y_class, y_reg = data
     return X, (y_class if is_classifier(estimator) else y_reg)
@@ -233,24 +254,17 @@ def test_early_stopping_inside_the_ramp_keeps_the_last_parameters(estimator, dat
     assert not np.array_equal(model.coefs_[0], first.coefs_[0])
 
 
-def test_finetuning_feeds_the_predictor_the_noise_free_gated_inputs(data, monkeypatch):
-    import sklspin._base as base
-
-    seen = []
-    predictor_objective = base.predictor_objective
-
-    def recording_objective(params, batch, spec):
-        seen.append(batch.X)
-        return predictor_objective(params, batch, spec)
-
-    monkeypatch.setattr(base, "predictor_objective", recording_objective)
+def test_finetuning_feeds_the_predictor_the_noise_free_gated_inputs(
+    data, record_objective_calls
+):
+    calls = record_objective_calls("predictor_objective")
     X, _, y = data
     model = LSPINRegressor(**dict(SMALL, sparsity_weight=0.5, finetune_iter=2))
     model.fit(X, y)
     gates = model.predict_gates(X)
     assert 0 < np.mean(gates == 0) and np.all(gates.sum(axis=1) > 0)
     gated = X * gates
-    rows = np.vstack(seen)
+    rows = np.vstack([batch.X for batch, _ in calls])
     assert rows.shape == (2 * X.shape[0], X.shape[1])  # 2 epochs over the data
     distance = np.abs(rows[:, None, :] - gated[None, :, :]).max(axis=2)
     np.testing.assert_allclose(distance.min(axis=1), 0.0, atol=1e-12)
@@ -349,45 +363,30 @@ def test_no_affinity_when_similarity_weight_is_zero(data, monkeypatch):
     [("anneal", [0.2] * 30 + [0.02] * 5), ("constant", [0.2] * 35)],
 )
 def test_similarity_schedule_sets_the_weight_of_each_epoch(
-    data, monkeypatch, schedule, expected
+    data, record_objective_calls, schedule, expected
 ):
-    import sklspin._base as base
-
-    weights_per_epoch = []
-    objective = base.objective
-
-    def recording_objective(params, batch, spec):
-        weights_per_epoch.append(spec.similarity_weight)
-        return objective(params, batch, spec)
-
-    monkeypatch.setattr(base, "objective", recording_objective)
+    calls = record_objective_calls("objective")
     X, y, _ = data
     params = {**SMALL, "max_iter": 35, "tol": 0.0, "batch_size": 120}
     model = LSPINClassifier(similarity_weight=0.2, similarity_schedule=schedule)
     model.set_params(**params).fit(X, y)
     # One full batch per epoch: one objective evaluation per epoch.
-    np.testing.assert_allclose(weights_per_epoch, expected)
+    np.testing.assert_allclose([spec.similarity_weight for _, spec in calls], expected)
 
 
 @pytest.mark.parametrize(
     "Estimator, ramp", [(LSPINRegressor, 100), (STGClassifier, 20)]
 )
-def test_each_epoch_gets_the_documented_objective(data, monkeypatch, Estimator, ramp):
+def test_each_epoch_gets_the_documented_objective(
+    data, record_objective_calls, Estimator, ramp
+):
     """What ``fit`` hands the objective: the sparsity weight ramped up
     linearly over the first epochs, ``alpha / batch_size`` as the L2
     weight, and, for each anchor, a neighbour of the kNN affinity with the
     anchor's affinity degree (scaled to mean one) as its weight."""
-    import sklspin._base as base
     from sklspin._affinity import knn_gaussian_affinity
 
-    calls = []
-    objective = base.objective
-
-    def recording_objective(params, batch, spec):
-        calls.append((batch, spec))
-        return objective(params, batch, spec)
-
-    monkeypatch.setattr(base, "objective", recording_objective)
+    calls = record_objective_calls("objective")
     X, y_class, y_reg = data
     y = y_reg if Estimator is LSPINRegressor else y_class
     model = Estimator(
