@@ -233,6 +233,9 @@ _TrainingData = namedtuple(
 # the affinity uses raw distances, so such inputs train poorly (or, far
 # outside it, overflow).
 _UNIT_SCALE_RANGE = (1e-4, 1e4)
+# Weights whose largest value lies in this range are rescaled to mean one
+# directly; outside it the sum of n weights could overflow or underflow.
+_WEIGHT_SCALE_RANGE = (1e-200, 1e200)
 
 
 def _warn_if_far_from_unit_scale(X):
@@ -262,10 +265,25 @@ def _normalised_sample_weight(sample_weight, X):
     sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative.")
-    total_weight = sample_weight.sum()
-    if not total_weight > 0:
-        raise ValueError("sample_weight must have a positive sum.")
-    return (sample_weight * (X.shape[0] / total_weight)).astype(X.dtype, copy=False)
+    return _rescaled_to_mean_one(sample_weight, "sample_weight").astype(
+        X.dtype, copy=False
+    )
+
+
+def _rescaled_to_mean_one(weights, what):
+    """Non-negative ``weights`` divided by their mean.
+
+    Divided by their largest value first: the sum of weights near the
+    largest float would overflow (and all weights became 0), the sum of
+    subnormal ones would make ``n / sum`` infinite. Weights that are
+    already of order one are scaled exactly as before, in one product.
+    """
+    largest = weights.max() if weights.size else 0.0
+    if not largest > 0:
+        raise ValueError(f"{what} must have a positive sum.")
+    if not _WEIGHT_SCALE_RANGE[0] <= largest <= _WEIGHT_SCALE_RANGE[1]:
+        weights = weights / largest
+    return weights * (weights.shape[0] / weights.sum())
 
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
@@ -412,7 +430,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     @abstractmethod
     def _split_stratify(self, y):
-        """Labels to stratify the early-stopping split on, or None."""
+        """Labels to stratify the early-stopping split on, or None, given
+        the validated (not encoded) targets."""
 
     # ------------------------------------------------------------------
     # Parameter packing
@@ -500,8 +519,64 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         y_encoded = self._encode_targets(y, reset_targets, given)
         return y_encoded.astype(X.dtype, copy=False), weights
 
+    # Private attributes that fit and partial_fit set next to the public
+    # fitted ones (those end with "_").
+    _PRIVATE_FITTED_STATE = (
+        "_label_binarizer",
+        "_no_improvement_count",
+        "_training_state",
+        "_y_is_1d",
+        "_y_mean",
+        "_y_scale",
+    )
+
+    def __sklearn_is_fitted__(self):
+        # gate_open_fraction_ is set last, when a fit or partial_fit has
+        # trained; a fit that raised before leaves the estimator unfitted.
+        return hasattr(self, "gate_open_fraction_")
+
+    def _forget_fitted_state(self):
+        """Remove what earlier fits left on the estimator.
+
+        Run before a fit from scratch, so that one which raises (on a single
+        class, an early-stopping split that cannot be scored, divergence)
+        leaves an unfitted estimator rather than the previous model with the
+        new data's ``classes_`` or ``n_features_in_``.
+        """
+        for name in list(vars(self)):
+            public_fitted = name.endswith("_") and not name.startswith("_")
+            if public_fitted or name in self._PRIVATE_FITTED_STATE:
+                delattr(self, name)
+
+    def _check_fitted_architecture(self, how):
+        """Refuse to continue training after the layer sizes were changed.
+
+        ``how`` names the way training continues, for the message.
+        """
+        fitted = {
+            "prediction": tuple(W.shape[1] for W in self.coefs_[:-1]),
+            "gating": tuple(W.shape[1] for W in self.gating_coefs_[:-1]),
+        }
+        wanted = {
+            "prediction": self._prediction_hidden_sizes(),
+            "gating": self._gating_hidden_sizes(self.n_features_in_),
+        }
+        for network in ("prediction", "gating"):
+            if fitted[network] != wanted[network]:
+                raise ValueError(
+                    f"The parameters ask for hidden layers {wanted[network]} "
+                    f"in the {network} network, but the fitted one has "
+                    f"{fitted[network]}; {how} continues from the fitted "
+                    "parameters. Set warm_start=False (or clone the "
+                    "estimator) to train the new layer sizes from scratch."
+                )
+
     def _fit(self, X, y, sample_weight=None, groups=None):
-        first_pass = not (self.warm_start and hasattr(self, "coefs_"))
+        first_pass = not (self.warm_start and self.__sklearn_is_fitted__())
+        if first_pass:
+            self._forget_fitted_state()
+        else:
+            self._check_fitted_architecture("fit with warm_start=True")
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, sample_weight = self._targets_and_weights(
             X, y, sample_weight, first_pass
@@ -520,16 +595,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 *arrays,
                 test_size=self.validation_fraction,
                 random_state=rng,
-                stratify=self._split_stratify(y_encoded),
+                stratify=self._split_stratify(y),
             )
             X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
             groups = parts[6] if groups is not None else None
-            if X_val.shape[0] < 1:
-                raise ValueError(
-                    "validation_fraction is too small: the validation split is "
-                    "empty. Increase validation_fraction or disable early_stopping."
-                )
-            w_train = w_train * (X_train.shape[0] / max(w_train.sum(), 1e-300))
+            self._check_validation_split(n_samples, X_val, w_train, w_val)
+            w_train = _rescaled_to_mean_one(w_train, "sample_weight")
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
@@ -620,6 +691,30 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._after_training()
         return self
 
+    def _check_validation_split(self, n_samples, X_val, w_train, w_val):
+        """Refuse early-stopping splits that cannot be trained or scored."""
+        if X_val.shape[0] < 2:
+            # As scikit-learn's MLPs: R^2 of one row is undefined, and one
+            # row's accuracy is too coarse to stop on.
+            raise ValueError(
+                "The validation set is too small: validation_fraction="
+                f"{self.validation_fraction} of {n_samples} samples gives "
+                f"{X_val.shape[0]} row, and early_stopping needs at least 2. "
+                "Increase "
+                "validation_fraction or the number of samples, or set "
+                "early_stopping=False."
+            )
+        for weights, part in ((w_train, "training"), (w_val, "validation")):
+            if not weights.max() > 0:
+                raise ValueError(
+                    f"Every sample of the early-stopping {part} split has "
+                    "sample_weight 0, so it cannot be "
+                    f"{'trained on' if part == 'training' else 'scored'}. "
+                    "Give more samples a positive weight, change "
+                    "random_state or validation_fraction, or set "
+                    "early_stopping=False."
+                )
+
     def _partial_fit(self, X, y, sample_weight, reset_targets):
         """One pass over ``(X, y)`` that continues the previous training.
 
@@ -633,7 +728,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 "early_stopping=False, or monitor a validation set of your own "
                 "between calls."
             )
-        first_pass = not hasattr(self, "coefs_")
+        first_pass = not self.__sklearn_is_fitted__()
+        if not first_pass:
+            self._check_fitted_architecture("partial_fit")
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, sample_weight = self._targets_and_weights(
             X, y, sample_weight, reset_targets
@@ -710,7 +807,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         sampler = neighbour_weight = None
         has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
-            self.n_neighbors_ = effective_n_neighbors(self.n_neighbors, n_train)
+            n_neighbors = effective_n_neighbors(self.n_neighbors, n_train)
+            self.n_neighbors_ = n_neighbors
+            if groups is not None:  # neighbours only within each group
+                largest_group = np.unique(groups, return_counts=True)[1].max()
+                self.n_neighbors_ = min(n_neighbors, int(largest_group) - 1)
             search_seed = (
                 int(rng.randint(np.iinfo(np.int32).max))
                 if uses_approximate_search(*X_train.shape)
@@ -718,7 +819,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             affinity = knn_gaussian_affinity(
                 X_train,
-                self.n_neighbors_,
+                n_neighbors,
                 self.affinity_bandwidth,
                 random_state=search_seed,
                 groups=groups,
@@ -1122,7 +1223,9 @@ class ClassifierTask:
         return 1 if n_classes == 2 else n_classes
 
     def _split_stratify(self, y):
-        return y if y.ndim == 1 else np.argmax(y, axis=1)
+        # The labels as given (1-D), so that split errors name the user's
+        # classes; their sorted codes are those of the encoded targets.
+        return y
 
     def _decision(self, X):
         return self._raw_output(X)
@@ -1190,6 +1293,8 @@ class ClassifierTask:
         is not supported (``ValueError``). ``feature_importances_`` and
         ``gate_open_fraction_`` summarise the gates of the last batch.
         """
+        if not self.__sklearn_is_fitted__():
+            self._forget_fitted_state()
         if _check_partial_fit_first_call(self, classes):
             if self.classes_.shape[0] < 2:
                 classes_ = self.classes_
@@ -1406,7 +1511,9 @@ class RegressorTask:
         ``feature_importances_`` and ``gate_open_fraction_`` summarise the
         gates of the last batch.
         """
-        first_pass = not hasattr(self, "coefs_")
+        first_pass = not self.__sklearn_is_fitted__()
+        if first_pass:
+            self._forget_fitted_state()
         return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
 
     def predict(self, X):

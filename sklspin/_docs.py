@@ -221,8 +221,10 @@ gate_open_fraction_ : ndarray of shape (n_features,)
     Fraction of training samples for which each feature's gate is open.
 
 n_neighbors_ : int
-    Number of neighbours actually used in the affinity (0 when the
-    similarity penalty is off).
+    Number of neighbours actually used in the affinity, per sample
+    (``n_neighbors``, or fewer for small data; with ``groups``, at most
+    the size of the largest group minus one, fewer in smaller groups), 0
+    when the similarity penalty is off.
 
 n_features_in_ : int
     Number of features seen during fit.

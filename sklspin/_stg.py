@@ -127,6 +127,9 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
         self.verbose = verbose
 
     # -- hooks of BaseLSPIN --------------------------------------------------
+    def _gating_hidden_sizes(self, n_features):
+        return ()  # a vector of gates, no network
+
     def _init_gate_params(self, n_features, rng):
         # LSPIN's gating network without inputs, [W (0, d), b (d,)], with
         # LSPIN's initial output bias: the gates start where LSPIN's do. The
