@@ -6,6 +6,7 @@ regression). Everything else - the objective, the affinity, Adam, early
 stopping, the gates API - lives here once.
 """
 
+import math
 import time
 from abc import ABCMeta, abstractmethod
 from collections import namedtuple
@@ -588,6 +589,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_samples, n_features = X.shape
 
         if self.early_stopping:
+            self._check_validation_size(n_samples)
             arrays = [X, y_encoded, sample_weight]
             if groups is not None:
                 arrays.append(groups)
@@ -599,7 +601,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
             groups = parts[6] if groups is not None else None
-            self._check_validation_split(n_samples, X_val, w_train, w_val)
+            self._check_split_weights(w_train, w_val)
             w_train = _rescaled_to_mean_one(w_train, "sample_weight")
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
@@ -691,19 +693,24 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._after_training()
         return self
 
-    def _check_validation_split(self, n_samples, X_val, w_train, w_val):
-        """Refuse early-stopping splits that cannot be trained or scored."""
-        if X_val.shape[0] < 2:
+    def _check_validation_size(self, n_samples):
+        """Refuse an early-stopping validation split of fewer than 2 rows."""
+        # train_test_split's size of a fractional test split.
+        n_validation = math.ceil(self.validation_fraction * n_samples)
+        if n_validation < 2:
             # As scikit-learn's MLPs: R^2 of one row is undefined, and one
             # row's accuracy is too coarse to stop on.
             raise ValueError(
                 "The validation set is too small: validation_fraction="
                 f"{self.validation_fraction} of {n_samples} samples gives "
-                f"{X_val.shape[0]} row, and early_stopping needs at least 2. "
-                "Increase "
-                "validation_fraction or the number of samples, or set "
-                "early_stopping=False."
+                f"{n_validation} row, and early_stopping needs at least 2. "
+                "Increase validation_fraction or the number of samples, or "
+                "set early_stopping=False."
             )
+
+    @staticmethod
+    def _check_split_weights(w_train, w_val):
+        """Refuse an early-stopping split with a part of zero total weight."""
         for weights, part in ((w_train, "training"), (w_val, "validation")):
             if not weights.max() > 0:
                 raise ValueError(
@@ -1192,15 +1199,15 @@ class ClassifierTask:
     def _encode_targets(self, y, first_pass, sample_weight=None):
         check_classification_targets(y)
         if first_pass:
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
-            if self.classes_.shape[0] < 2:
+            binarizer = LabelBinarizer().fit(y)
+            if binarizer.classes_.shape[0] < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{self.classes_[0]!r}."
+                    f"{binarizer.classes_[0]!r}."
                 )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
         else:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:

@@ -608,9 +608,23 @@ def test_every_sample_in_its_own_group_turns_the_similarity_off(est, data):
     X, y = _targets(est, data)
     with pytest.warns(UserWarning, match="similarity penalty is off"):
         model = clone(est).fit(X, y, groups=np.arange(X.shape[0]))
+    assert model.n_neighbors_ == 0
     assert np.all(np.isfinite(model.predict_gates(X)))
     # It still learns: these linear targets are fitted to 0.92-0.99.
     assert model.score(X, y) > 0.85
+
+
+def test_n_neighbors_counts_the_neighbours_within_groups(data):
+    X, _, y = data
+    est = LSPINRegressor(**SMALL)  # n_neighbors=10
+    with pytest.warns(UserWarning, match="at most n_neighbors=10 samples"):
+        est.fit(X, y, groups=np.arange(X.shape[0]) // 4)  # groups of 4
+    assert est.n_neighbors_ == 3
+    groups = np.zeros(X.shape[0], dtype=int)
+    groups[:5] = np.arange(1, 6)  # five samples alone, one large group
+    with pytest.warns(UserWarning, match="5 group"):
+        est.fit(X, y, groups=groups)
+    assert est.n_neighbors_ == 10
 
 
 def test_groups_are_routed_through_a_pipeline(data):

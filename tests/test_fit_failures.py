@@ -1,0 +1,144 @@
+"""What a fit that cannot go on does: a clear error, and an estimator left in
+a consistent state (the previous model, untouched, or unfitted)."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import NotFittedError
+
+from sklspin import (
+    LLSPINClassifier,
+    LLSPINRegressor,
+    LSPINClassifier,
+    LSPINRegressor,
+    STGClassifier,
+    STGRegressor,
+)
+
+SMALL = dict(max_iter=5, random_state=0)
+ALL = [
+    LSPINClassifier(hidden_layer_sizes=(8,), **SMALL),
+    LLSPINClassifier(**SMALL),
+    STGClassifier(hidden_layer_sizes=(8,), **SMALL),
+    LSPINRegressor(hidden_layer_sizes=(8,), **SMALL),
+    LLSPINRegressor(**SMALL),
+    STGRegressor(hidden_layer_sizes=(8,), **SMALL),
+]
+IDS = [type(e).__name__ for e in ALL]
+CLASSIFIERS = [e for e in ALL if is_classifier(e)]
+CLASSIFIER_IDS = [type(e).__name__ for e in CLASSIFIERS]
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::sklearn.exceptions.ConvergenceWarning",
+    "ignore:n_neighbors=:UserWarning",
+)
+
+
+@pytest.fixture
+def Xy():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 4))
+    return X, (X[:, 0] > 0).astype(int)
+
+
+def _targets(estimator, X, labels):
+    return labels if is_classifier(estimator) else X[:, 0] - X[:, 1]
+
+
+@pytest.mark.parametrize("estimator", CLASSIFIERS, ids=CLASSIFIER_IDS)
+def test_a_failed_refit_leaves_an_unfitted_estimator(estimator, Xy):
+    X, y = Xy
+    model = clone(estimator).fit(X, np.where(y == 1, "spam", "ham"))
+    with pytest.raises(ValueError, match="only one class"):
+        model.fit(X, np.zeros(X.shape[0]))
+    # Not the old network answering with the new data's classes_.
+    assert not hasattr(model, "classes_")
+    for method in ("predict", "predict_proba", "predict_gates"):
+        with pytest.raises(NotFittedError):
+            getattr(model, method)(X)
+    # Three classes, one of them with a single member: the stratified
+    # early-stopping split fails after the targets are encoded.
+    labels = np.array(["x", "y"] * 30)
+    labels[0] = "z"
+    model = clone(estimator).fit(X, y)
+    with pytest.raises(ValueError, match=r"too few members are: \['z'\]"):
+        model.set_params(early_stopping=True).fit(X, labels)
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    # A later fit works from scratch.
+    refitted = model.set_params(early_stopping=False).fit(X, labels)
+    assert refitted.predict_proba(X).shape == (60, 3)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+def test_a_failed_first_fit_is_not_fitted(estimator, Xy):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    model = clone(estimator)
+    with pytest.raises(ValueError, match="non-negative"):
+        model.fit(X, y, sample_weight=-np.ones(X.shape[0]))
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+def test_warm_start_refuses_changed_layer_sizes(estimator, Xy):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    model = clone(estimator).set_params(warm_start=True).fit(X, y)
+    fitted = [W.copy() for W in model.coefs_]
+    if "hidden_layer_sizes" in model.get_params():
+        model.set_params(hidden_layer_sizes=(5, 5))
+        with pytest.raises(ValueError, match=r"hidden layers \(5, 5\) in the predi"):
+            model.fit(X, y)
+        with pytest.raises(ValueError, match="partial_fit continues"):
+            model.partial_fit(X, y)
+        # The fitted model is untouched and still predicts.
+        for before, after in zip(fitted, model.coefs_):
+            np.testing.assert_array_equal(before, after)
+        model.predict(X)
+        model.set_params(hidden_layer_sizes=estimator.hidden_layer_sizes)
+    if "gating_hidden_layer_sizes" in model.get_params():
+        model.set_params(gating_hidden_layer_sizes=(3,))
+        with pytest.raises(ValueError, match="in the gating network"):
+            model.fit(X, y)
+    # Without warm_start the new sizes are simply fitted.
+    model.set_params(warm_start=False).fit(X, y)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+def test_early_stopping_needs_two_validation_rows(estimator, Xy):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    # 10 % of 10 rows is 1 validation row (an R^2 of NaN every epoch, and
+    # an accuracy of 0 or 1); 20 % gives 2.
+    X, y = X[:10], y[:10]
+    model = clone(estimator).set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="validation set is too small"):
+        model.fit(X, y)
+    model.set_params(validation_fraction=0.2).fit(X, y)
+    assert np.all(np.isfinite(model.validation_scores_))
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+def test_early_stopping_refuses_a_split_part_without_weight(estimator, Xy):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    # A single row of positive weight is in one part of the split, so the
+    # other part has weight 0 whichever way the rows fall.
+    weights = np.zeros(X.shape[0])
+    weights[7] = 1.0
+    model = clone(estimator).set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="split has sample_weight 0"):
+        model.fit(X, y, sample_weight=weights)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+@pytest.mark.parametrize("scale", [1e307, 1e-320, 1e250])
+def test_uniform_weights_of_any_scale_are_no_weights(estimator, Xy, scale):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    plain = clone(estimator).fit(X, y)
+    weighted = clone(estimator).fit(X, y, sample_weight=np.full(X.shape[0], scale))
+    for a, b in zip(plain.coefs_ + plain.gating_coefs_, weighted.coefs_ + weighted.gating_coefs_):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
