@@ -689,6 +689,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         # scikit-learn's MLPs continue their optimizer).
         self._save_training_state(optimizer, rng)
 
+        self._set_network_summary()
         self._summarise_gates(X)
         self._after_training()
         return self
@@ -772,6 +773,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
             print(f"{message} ({elapsed:.3f} s)")
         self._save_training_state(optimizer, rng)
+        self._set_network_summary()
         self._summarise_gates(X)
         self._after_training()
         return self
@@ -1096,6 +1098,21 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             return n_train
         return self.batch_size
+
+    # The loss, the output activation and the layer and output counts
+    # under the names scikit-learn's MLPs give them.
+    _OUTPUT_ACTIVATIONS = {
+        "binary_log_loss": "logistic",
+        "multinomial_log_loss": "softmax",
+        "squared_error": "identity",
+    }
+
+    def _set_network_summary(self):
+        """``loss_``, ``n_layers_``, ``n_outputs_`` and ``out_activation_``."""
+        self.loss_ = self.loss_curve_[-1]
+        self.n_layers_ = len(self.coefs_) + 1
+        self.n_outputs_ = self.coefs_[-1].shape[1]
+        self.out_activation_ = self._OUTPUT_ACTIVATIONS[self._task_loss_name()]
 
     def _summarise_gates(self, X):
         """Fitted global summaries of the gates over the training data."""

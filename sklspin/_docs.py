@@ -179,6 +179,8 @@ verbose : bool, default=False
 loss_curve_ : list of float
     Mean training objective of each epoch.
 
+{network_summary}
+
 {finetune_attribute}
 
 n_iter_ : int
@@ -247,6 +249,18 @@ finetune_iter : int, default=$finetune_iter
     (user guide, "Fine-tuning"). With ``early_stopping=True`` each of these
     epochs competes for the best validation score too. ``0`` switches it
     off; :meth:`partial_fit` never fine-tunes.
+""",
+    "network_summary": """
+loss_ : float
+    Training objective of the last epoch, ``loss_curve_[-1]`` (as in
+    scikit-learn's MLPs; fine-tuning has its own ``finetune_loss_curve_``).
+
+n_layers_ : int
+    Number of layers of the prediction network, input and output included.
+
+out_activation_ : str
+    Output function of the prediction network: ``"logistic"`` for two
+    classes, ``"softmax"`` for more, ``"identity"`` for regression.
 """,
     "finetune_attribute": """
 finetune_loss_curve_ : list of float

@@ -223,6 +223,9 @@ class LSPINClassifier(ClassifierMixin, ClassifierTask, _LSPINFamily):
     classes_ : ndarray of shape (n_classes,)
         Class labels.
 
+    n_outputs_ : int
+        Number of output units: 1 for two classes, else ``n_classes``.
+
     {attributes}
 
     See Also
@@ -336,6 +339,9 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
+
+    n_outputs_ : int
+        Number of output units: 1 for two classes, else ``n_classes``.
 
     {attributes}
 

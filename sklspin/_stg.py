@@ -265,6 +265,9 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     classes_ : ndarray of shape (n_classes,)
         Class labels seen during ``fit``.
 
+    n_outputs_ : int
+        Number of output units: 1 for two classes, else ``n_classes``.
+
     gates_ : ndarray of shape (n_features,)
         The learned global gates ``clip(mu + 0.5, 0, 1)``, the same for every
         sample. Feature ``j`` is selected when ``gates_[j] > 0``; closed
@@ -306,6 +309,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
 
+    {network_summary}
+
     {finetune_attribute}
 
     n_iter_ : int
@@ -315,8 +320,10 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Number of training samples seen by the optimizer.
 
     best_loss_ : float or None
-        Lowest training objective reached; ``None`` when
-        ``early_stopping=True``.
+        Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
+        (the loss of the last epoch while the objective still ramps up, so
+        that the stopping rule compares losses of one objective), or
+        ``None`` with ``early_stopping=True``.
 
     validation_scores_ : list of shape (`n_iter_`,) or None
         Accuracy on the validation split after every epoch; ``None``
@@ -532,6 +539,8 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     loss_curve_ : list of shape (`n_iter_`,)
         Training objective (task loss plus penalties) of every epoch.
 
+    {network_summary}
+
     {finetune_attribute}
 
     n_iter_ : int
@@ -541,8 +550,10 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         Number of training samples seen by the optimizer.
 
     best_loss_ : float or None
-        Lowest training objective reached; ``None`` when
-        ``early_stopping=True``.
+        Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
+        (the loss of the last epoch while the objective still ramps up, so
+        that the stopping rule compares losses of one objective), or
+        ``None`` with ``early_stopping=True``.
 
     validation_scores_ : list of shape (`n_iter_`,) or None
         R^2 on the validation split after every epoch; ``None``

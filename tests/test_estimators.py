@@ -824,3 +824,30 @@ def test_llspin_local_linear_models_as_documented():
     np.testing.assert_allclose(
         classifier.predict_proba(X)[:, 1], 1.0 / (1.0 + np.exp(-logit)), rtol=1e-12
     )
+
+
+@pytest.mark.parametrize(
+    "est",
+    ALL + [STGClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0)],
+    ids=_ids(ALL) + ["STGClassifier"],
+)
+@pytest.mark.parametrize("several_outputs", [False, True])
+def test_summary_attributes_match_scikit_learns_mlps(est, data, several_outputs):
+    from sklearn.neural_network import MLPClassifier, MLPRegressor
+
+    X, y_class, y_reg = data
+    if is_classifier(est):  # two or three classes
+        y = y_class + (X[:, 3] > 1) if several_outputs else y_class
+        mlp = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    else:  # one target or three
+        y = np.column_stack([y_reg, -y_reg, X[:, 1]]) if several_outputs else y_reg
+        mlp = MLPRegressor(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
+    model = clone(est).fit(X, y)
+    mlp.fit(X, y)
+    assert model.loss_ == model.loss_curve_[-1]
+    assert model.n_outputs_ == mlp.n_outputs_
+    assert model.out_activation_ == mlp.out_activation_
+    assert model.n_layers_ == len(model.coefs_) + 1
+    if model.get_params().get("hidden_layer_sizes") == (8,):
+        assert model.n_layers_ == mlp.n_layers_ == 3
+    assert model.partial_fit(X, y).loss_ == model.loss_curve_[-1]

@@ -140,5 +140,6 @@ def test_uniform_weights_of_any_scale_are_no_weights(estimator, Xy, scale):
     y = _targets(estimator, X, labels)
     plain = clone(estimator).fit(X, y)
     weighted = clone(estimator).fit(X, y, sample_weight=np.full(X.shape[0], scale))
-    for a, b in zip(plain.coefs_ + plain.gating_coefs_, weighted.coefs_ + weighted.gating_coefs_):
+    fitted = [model.coefs_ + model.gating_coefs_ for model in (plain, weighted)]
+    for a, b in zip(*fitted):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
