@@ -851,3 +851,39 @@ def test_summary_attributes_match_scikit_learns_mlps(est, data, several_outputs)
     if model.get_params().get("hidden_layer_sizes") == (8,):
         assert model.n_layers_ == mlp.n_layers_ == 3
     assert model.partial_fit(X, y).loss_ == model.loss_curve_[-1]
+
+
+@pytest.mark.parametrize("request_groups", [False, "cohort"])
+def test_group_splitter_groups_and_known_groups_under_routing(
+    data, monkeypatch, request_groups
+):
+    # scikit-learn's group splitters take their CV groups under the name
+    # `groups`, the name of LSPIN's sub-populations; the user guide's two
+    # recipes keep them apart.
+    import sklearn
+    from sklearn.model_selection import GridSearchCV, GroupKFold
+
+    import sklspin._base as base
+
+    seen = []
+    validate = base.BaseLSPIN._validate_groups
+
+    def recording(self, groups, X):
+        seen.append(None if groups is None else np.unique(groups).tolist())
+        return validate(self, groups, X)
+
+    monkeypatch.setattr(base.BaseLSPIN, "_validate_groups", recording)
+    X, _, y = data
+    patient = np.arange(X.shape[0]) // 4
+    cohort = np.where(X[:, 4] > 0, "high", "low")
+    metadata = {"groups": patient}
+    if request_groups:
+        metadata["cohort"] = cohort
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = LSPINRegressor(**SMALL).set_fit_request(
+            groups=request_groups, sample_weight=False
+        )
+        search = GridSearchCV(est, {"alpha": [1e-4]}, cv=GroupKFold(3))
+        search.fit(X, y, **metadata)
+    expected = ["high", "low"] if request_groups else None
+    assert seen == [expected] * 4  # three folds and the refit
