@@ -810,6 +810,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         seed is drawn from ``rng`` (the estimator's ``random_state``); the
         exact search draws nothing, so small fits keep their random stream.
         """
+        # Mini-batches are gathered with np.take along the rows, which copies
+        # all of a column-ordered X (a DataFrame's values, StandardScaler's
+        # output) on every call: each epoch was quadratic in n. One copy here.
+        X_train = np.ascontiguousarray(X_train)
         n_train = X_train.shape[0]
         n_gate_params = 2 * len(self.gating_coefs_)
         similarity_weight = self._similarity_weight()

@@ -887,3 +887,27 @@ def test_group_splitter_groups_and_known_groups_under_routing(
         search.fit(X, y, **metadata)
     expected = ["high", "low"] if request_groups else None
     assert seen == [expected] * 4  # three folds and the refit
+
+
+@pytest.mark.parametrize("est", ALL, ids=_ids(ALL))
+def test_column_ordered_X_trains_on_a_row_ordered_copy(est, data, monkeypatch):
+    # Mini-batches are gathered along the rows; from a column-ordered X
+    # (a DataFrame's values, StandardScaler's output) numpy copied the whole
+    # array per batch, which made each epoch quadratic in n_samples.
+    import sklspin._base as base
+
+    layouts = []
+    training_data = base.BaseLSPIN._training_data
+
+    def recording(self, X_train, *args, **kwargs):
+        data = training_data(self, X_train, *args, **kwargs)
+        layouts.append(data.X.flags.c_contiguous)
+        return data
+
+    monkeypatch.setattr(base.BaseLSPIN, "_training_data", recording)
+    X, y = _targets(est, data)
+    column_ordered = clone(est).fit(np.asfortranarray(X), y)
+    row_ordered = clone(est).fit(np.ascontiguousarray(X), y)
+    assert layouts == [True, True]
+    for a, b in zip(_fitted_arrays(column_ordered), _fitted_arrays(row_ordered)):
+        np.testing.assert_array_equal(a, b)
