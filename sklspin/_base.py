@@ -127,8 +127,11 @@ _INITIAL_MU = 0.25
 # paper's E1-E5 and the two-group problem (doc/user_guide.rst).
 _SIMILARITY_FULL_EPOCHS = 30
 _SIMILARITY_ANNEALED_FRACTION = 0.1
-# Rows per chunk when gates of a large X are summarised after fitting.
-_CHUNK_ROWS = 65536
+# Gates and predictions of many rows are computed in blocks of rows whose
+# widest temporary array (X, the gates, a hidden layer) takes about this many
+# bytes: all rows at once took several times the memory of X (1e6 x 50:
+# 1.26 GB for predict_proba).
+_BLOCK_BYTES = 2**23
 # Training runs in the input's dtype when it is float32 (as scikit-learn's
 # MLPs do) and in float64 otherwise; fitted parameters keep that dtype, and
 # predictions are computed in float64 either way.
@@ -466,13 +469,26 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             mu = self._gate_means(gate_params, X)
         return np.broadcast_to(gate_values(mu), X.shape)
 
+    def _row_blocks(self, X):
+        """Consecutive blocks of the rows of ``X`` whose widest temporary
+        (in float64) takes about ``_BLOCK_BYTES``."""
+        layers = self.coefs_ + self.gating_coefs_
+        widest = max([X.shape[1]] + [W.shape[1] for W in layers])
+        step = max(64, _BLOCK_BYTES // (8 * widest))
+        for start in range(0, X.shape[0], step):
+            yield X[start : start + step]
+
     def _raw_output(self, X):
         pred_params = []
         for W, b in zip(self.coefs_, self.intercepts_):
             pred_params.extend([W, b])
-        gates = self._gates_of(X)
-        with one_blas_thread():
-            return mlp_forward(pred_params, X * gates, self._prediction_activation())
+        activation = self._prediction_activation()
+        outputs = []
+        for rows in self._row_blocks(X):
+            gates = self._gates_of(rows)
+            with one_blas_thread():
+                outputs.append(mlp_forward(pred_params, rows * gates, activation))
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     # ------------------------------------------------------------------
     # Fitting
@@ -1123,10 +1139,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_samples, n_features = X.shape
         gate_sum = np.zeros(n_features)
         open_count = np.zeros(n_features)
-        for start in range(0, n_samples, _CHUNK_ROWS):
+        for rows in self._row_blocks(X):
             # In float64, as predict_gates computes them.
-            rows = X[start : start + _CHUNK_ROWS].astype(np.float64, copy=False)
-            gates = self._gates_of(rows)
+            gates = self._gates_of(rows.astype(np.float64, copy=False))
             gate_sum += gates.sum(axis=0)
             open_count += (gates > 0).sum(axis=0)
         self.feature_importances_ = gate_sum / n_samples
@@ -1179,7 +1194,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         check_is_fitted(self)
         index = getattr(X, "index", None) if as_frame else None
         X = validate_data(self, X, reset=False, dtype=np.float64)
-        gates = np.array(self._gates_of(X))
+        gates = np.empty(X.shape)
+        start = 0
+        for rows in self._row_blocks(X):
+            gates[start : start + rows.shape[0]] = self._gates_of(rows)
+            start += rows.shape[0]
         if not as_frame:
             return gates
         try:

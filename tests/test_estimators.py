@@ -911,3 +911,43 @@ def test_column_ordered_X_trains_on_a_row_ordered_copy(est, data, monkeypatch):
     assert layouts == [True, True]
     for a, b in zip(_fitted_arrays(column_ordered), _fitted_arrays(row_ordered)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    "est",
+    ALL + [STGClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0)],
+    ids=_ids(ALL) + ["STGClassifier"],
+)
+def test_predictions_in_blocks_of_rows_match_all_rows_at_once(est, data, monkeypatch):
+    import sklspin._base as base
+
+    X, y = _targets(est, data)
+    model = clone(est).fit(X, y)
+    methods = ["predict", "predict_gates"] + (["predict_proba"] * is_classifier(est))
+    whole = {name: getattr(model, name)(X) for name in methods}
+    # Blocks of 64 rows (the least) instead of one block of 120.
+    monkeypatch.setattr(base, "_BLOCK_BYTES", 1)
+    for name in methods:
+        np.testing.assert_allclose(getattr(model, name)(X), whole[name], rtol=1e-12)
+    summaries = model.feature_importances_, model.gate_open_fraction_
+    model._summarise_gates(X)
+    np.testing.assert_allclose(model.feature_importances_, summaries[0], rtol=1e-12)
+    np.testing.assert_array_equal(model.gate_open_fraction_, summaries[1])
+
+
+def test_predicting_many_rows_takes_memory_of_a_block_not_of_X():
+    import tracemalloc
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(300, 20))
+    model = LSPINClassifier(max_iter=3, random_state=0).fit(X, X[:, 0] > 0)
+    X_large = rng.normal(size=(200_000, 20))  # 32 MB
+    tracemalloc.start()
+    try:
+        model.predict_proba(X_large)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # All rows at once took 6 times X (gate means, gates, gated X, hidden
+    # layer); in blocks, the 3.2 MB output and a few 8 MB blocks.
+    assert peak < 0.75 * X_large.nbytes
