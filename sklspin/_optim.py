@@ -61,10 +61,7 @@ class AdamOptimizer:
 
     def _init_work_buffers(self):
         size = self._m.shape[0]
-        self._multiplier_per_entry = np.repeat(
-            np.asarray(self.rate_multipliers, dtype=np.float64),
-            np.diff(self._offsets),
-        )
+        self._multipliers = [float(f) for f in self.rate_multipliers]
         self._grad = np.empty(size, dtype=self._m.dtype)
         self._work = np.empty(size, dtype=self._m.dtype)
         self._denominator = np.empty(size, dtype=self._m.dtype)
@@ -89,7 +86,7 @@ class AdamOptimizer:
 
     def __getstate__(self):
         state = self.__dict__.copy()
-        for name in ("_multiplier_per_entry", "_grad", "_work", "_denominator"):
+        for name in ("_multipliers", "_grad", "_work", "_denominator"):
             state.pop(name, None)
         return state
 
@@ -124,9 +121,12 @@ class AdamOptimizer:
         v += work
         np.sqrt(v, out=denominator)
         denominator += self.epsilon
-        np.multiply(self._multiplier_per_entry, step_size, out=work)
-        work *= m
-        work /= denominator
-
-        for param, start, stop in zip(params, self._offsets[:-1], self._offsets[1:]):
-            param -= work[start:stop].reshape(param.shape)
+        # Each array's own rate, a Python float: with float32 parameters the
+        # product stays float32, as the cast of a float64 product would be.
+        for param, start, stop, multiplier in zip(
+            params, self._offsets[:-1], self._offsets[1:], self._multipliers
+        ):
+            part = work[start:stop]
+            np.multiply(m[start:stop], float(multiplier * step_size), out=part)
+            part /= denominator[start:stop]
+            param -= part.reshape(param.shape)
