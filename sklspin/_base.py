@@ -47,6 +47,7 @@ from ._losses import (
     PredictorSpec,
     objective,
     predictor_objective,
+    row_logsumexp,
 )
 from ._networks import BoundedTanh, init_mlp, mlp_forward
 from ._optim import AdamOptimizer
@@ -1389,7 +1390,7 @@ class ClassifierTask:
         logits = self._decision(X)
         if logits.shape[1] == 1:
             logits = np.hstack([np.zeros_like(logits), logits])
-        return logits - _logsumexp_rows(logits)
+        return logits - row_logsumexp(logits)
 
     def predict_proba(self, X):
         """Class probabilities of ``X``.
@@ -1586,8 +1587,3 @@ class RegressorTask:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
-
-
-def _logsumexp_rows(values):
-    top = values.max(axis=1, keepdims=True)
-    return top + np.log(np.exp(values - top).sum(axis=1, keepdims=True))

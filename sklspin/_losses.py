@@ -22,7 +22,6 @@ from autograd.core import vspace
 from autograd.extend import defvjp_argnums, primitive
 from autograd.tracer import getval, isbox
 from scipy.special import erf, expit, ndtr
-from scipy.special import logsumexp as _logsumexp
 
 from ._gates import (
     GATE_SHIFT,
@@ -78,17 +77,29 @@ def _binary_log_loss_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(binary_log_loss, _binary_log_loss_vjp)
 
 
+def row_logsumexp(values):
+    """``log(sum(exp(values), axis=1))`` as a column, without overflow.
+
+    The largest entry of each row is taken out first. Plain NumPy: scipy's
+    ``logsumexp`` computes the same about eight times slower on a
+    mini-batch (its array-API dispatch), and the loss calls it twice per
+    step.
+    """
+    top = values.max(axis=1, keepdims=True)
+    return top + np.log(np.exp(values - top).sum(axis=1, keepdims=True))
+
+
 @primitive
 def multinomial_log_loss(logits, y_onehot):
     """Per-sample softmax cross-entropy, computed with a stable log-sum-exp."""
-    return _logsumexp(logits, axis=1) - np.sum(y_onehot * logits, axis=1)
+    return row_logsumexp(logits)[:, 0] - np.sum(y_onehot * logits, axis=1)
 
 
 def _multinomial_log_loss_vjp(argnums, ans, args, kwargs):
     logits, y = args
 
     def d_logits(g):
-        softmax = np.exp(logits - _logsumexp(logits, axis=1, keepdims=True))
+        softmax = np.exp(logits - row_logsumexp(logits))
         return (softmax - y) * g[:, None]
 
     return _vjp_for(

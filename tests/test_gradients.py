@@ -129,3 +129,23 @@ def test_objective_value_is_the_documented_formula(objective_problem):
     expected = np.sum(batch.sample_weight * per_sample) / batch.X.shape[0]
     expected += 0.5 * spec.l2_weight * sum(np.sum(W**2) for W in weight_matrices)
     assert objective(params, batch, spec) == pytest.approx(expected, rel=1e-10)
+
+
+def test_row_logsumexp_matches_scipy_without_overflow():
+    from scipy.special import logsumexp
+
+    from sklspin._losses import row_logsumexp
+
+    rng = np.random.RandomState(0)
+    values = np.vstack(
+        [
+            rng.normal(size=(5, 4)),
+            [[1000.0, 999.0, -1000.0, 0.0]],  # exp would overflow
+            [[-1000.0, -1001.0, -1e4, -2000.0]],  # exp would underflow to 0
+            [[30.0, 0.0, 0.0, 0.0]],  # one entry dominates
+            [[2.0, 2.0, 2.0, 2.0]],
+        ]
+    )
+    result = row_logsumexp(values)
+    assert result.shape == (9, 1)
+    np.testing.assert_allclose(result[:, 0], logsumexp(values, axis=1), rtol=1e-14)
