@@ -566,10 +566,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             if public_fitted or name in self._PRIVATE_FITTED_STATE:
                 delattr(self, name)
 
-    def _check_fitted_architecture(self, how):
+    def _check_fitted_architecture(self, how, remedy):
         """Refuse to continue training after the layer sizes were changed.
 
-        ``how`` names the way training continues, for the message.
+        ``how`` names the way training continues and ``remedy`` the way to
+        start afresh, for the message.
         """
         fitted = {
             "prediction": tuple(W.shape[1] for W in self.coefs_[:-1]),
@@ -581,20 +582,42 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         }
         for network in ("prediction", "gating"):
             if fitted[network] != wanted[network]:
+                auto = network == "gating" and isinstance(
+                    self.gating_hidden_layer_sizes, str
+                )
+                why = (
+                    " (gating_hidden_layer_sizes='auto' chooses them from "
+                    "gating_activation and the number of features)"
+                    if auto
+                    else ""
+                )
                 raise ValueError(
                     f"The parameters ask for hidden layers {wanted[network]} "
-                    f"in the {network} network, but the fitted one has "
+                    f"in the {network} network{why}, but the fitted one has "
                     f"{fitted[network]}; {how} continues from the fitted "
-                    "parameters. Set warm_start=False (or clone the "
-                    "estimator) to train the new layer sizes from scratch."
+                    f"parameters. {remedy} to train the new layers from scratch."
                 )
 
     def _fit(self, X, y, sample_weight=None, groups=None):
         first_pass = not (self.warm_start and self.__sklearn_is_fitted__())
-        if first_pass:
+        if not first_pass:
+            self._check_fitted_architecture(
+                "fit with warm_start=True",
+                "Set warm_start=False (or clone the estimator)",
+            )
+            return self._train(X, y, sample_weight, groups, first_pass)
+        self._forget_fitted_state()
+        try:
+            return self._train(X, y, sample_weight, groups, first_pass)
+        except Exception:
+            # Nothing of a fit from scratch that raised is kept (classes_,
+            # n_features_in_, half-trained parameters).
             self._forget_fitted_state()
-        else:
-            self._check_fitted_architecture("fit with warm_start=True")
+            raise
+
+    def _train(self, X, y, sample_weight, groups, first_pass):
+        """The body of ``fit``: from scratch or, with ``first_pass=False``,
+        from the fitted parameters (``warm_start``)."""
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, sample_weight = self._targets_and_weights(
             X, y, sample_weight, first_pass
@@ -728,17 +751,23 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     @staticmethod
     def _check_split_weights(w_train, w_val):
-        """Refuse an early-stopping split with a part of zero total weight."""
-        for weights, part in ((w_train, "training"), (w_val, "validation")):
-            if not weights.max() > 0:
-                raise ValueError(
-                    f"Every sample of the early-stopping {part} split has "
-                    "sample_weight 0, so it cannot be "
-                    f"{'trained on' if part == 'training' else 'scored'}. "
-                    "Give more samples a positive weight, change "
-                    "random_state or validation_fraction, or set "
-                    "early_stopping=False."
-                )
+        """Refuse an early-stopping split whose training part has no weight,
+        or whose validation part has fewer than 2 weighted rows."""
+        if not w_train.max() > 0:
+            raise ValueError(
+                "Every sample of the early-stopping training split has "
+                "sample_weight 0, so it cannot be trained on. Give more "
+                "samples a positive weight, change random_state or "
+                "validation_fraction, or set early_stopping=False."
+            )
+        n_weighted = int(np.count_nonzero(w_val > 0))
+        if n_weighted < 2:
+            raise ValueError(
+                f"The early-stopping validation split has {n_weighted} sample "
+                "of positive sample_weight, and its score needs at least 2. "
+                "Give more samples a positive weight, change random_state or "
+                "increase validation_fraction, or set early_stopping=False."
+            )
 
     def _partial_fit(self, X, y, sample_weight, reset_targets):
         """One pass over ``(X, y)`` that continues the previous training.
@@ -755,7 +784,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
         first_pass = not self.__sklearn_is_fitted__()
         if not first_pass:
-            self._check_fitted_architecture("partial_fit")
+            self._check_fitted_architecture(
+                "partial_fit", "Call fit with warm_start=False (or clone the estimator)"
+            )
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, sample_weight = self._targets_and_weights(
             X, y, sample_weight, reset_targets
@@ -988,6 +1019,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.n_iter_ += 1
         self.t_ += X_train.shape[0]
         self.loss_curve_.append(float(epoch_loss))
+        self.loss_ = self.loss_curve_[-1]
         self._set_params_from_list(params, data.n_gate_params)
         return epoch_loss
 
@@ -1120,8 +1152,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             return n_train
         return self.batch_size
 
-    # The loss, the output activation and the layer and output counts
-    # under the names scikit-learn's MLPs give them.
+    # The output activation and the layer and output counts under the names
+    # scikit-learn's MLPs give them.
     _OUTPUT_ACTIVATIONS = {
         "binary_log_loss": "logistic",
         "multinomial_log_loss": "softmax",
@@ -1129,8 +1161,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     }
 
     def _set_network_summary(self):
-        """``loss_``, ``n_layers_``, ``n_outputs_`` and ``out_activation_``."""
-        self.loss_ = self.loss_curve_[-1]
+        """``n_layers_``, ``n_outputs_`` and ``out_activation_`` (``loss_`` is
+        set with every epoch)."""
         self.n_layers_ = len(self.coefs_) + 1
         self.n_outputs_ = self.coefs_[-1].shape[1]
         self.out_activation_ = self._OUTPUT_ACTIVATIONS[self._task_loss_name()]
@@ -1341,8 +1373,6 @@ class ClassifierTask:
         is not supported (``ValueError``). ``feature_importances_`` and
         ``gate_open_fraction_`` summarise the gates of the last batch.
         """
-        if not self.__sklearn_is_fitted__():
-            self._forget_fitted_state()
         if _check_partial_fit_first_call(self, classes):
             if self.classes_.shape[0] < 2:
                 classes_ = self.classes_
@@ -1560,8 +1590,6 @@ class RegressorTask:
         gates of the last batch.
         """
         first_pass = not self.__sklearn_is_fitted__()
-        if first_pass:
-            self._forget_fitted_state()
         return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
 
     def predict(self, X):

@@ -1,5 +1,6 @@
 """What a fit that cannot go on does: a clear error, and an estimator left in
-a consistent state (the previous model, untouched, or unfitted)."""
+a consistent state (unfitted after a fit from scratch; after a warm-started
+fit, the parameters of its last completed epoch)."""
 
 import numpy as np
 import pytest
@@ -65,6 +66,8 @@ def test_a_failed_refit_leaves_an_unfitted_estimator(estimator, Xy):
         model.set_params(early_stopping=True).fit(X, labels)
     with pytest.raises(NotFittedError):
         model.predict(X)
+    assert not hasattr(model, "classes_")
+    assert not hasattr(model, "n_features_in_")
     # A later fit works from scratch.
     refitted = model.set_params(early_stopping=False).fit(X, labels)
     assert refitted.predict_proba(X).shape == (60, 3)
@@ -81,6 +84,40 @@ def test_a_failed_first_fit_is_not_fitted(estimator, Xy):
         model.predict(X)
 
 
+@pytest.mark.parametrize("estimator", CLASSIFIERS, ids=CLASSIFIER_IDS)
+def test_partial_fit_keeps_the_classes_of_a_failed_first_call(estimator, Xy):
+    # As scikit-learn's MLPs: classes are given once, on the first call,
+    # even if that call raised.
+    X, y = Xy
+    model = clone(estimator)
+    X_bad = X.copy()
+    X_bad[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        model.partial_fit(X_bad, y, classes=[0, 1])
+    model.partial_fit(X, y)
+    np.testing.assert_array_equal(model.classes_, [0, 1])
+    assert model.predict_proba(X).shape == (60, 2)
+
+
+def test_a_warm_fit_that_diverges_keeps_its_last_epoch(Xy):
+    from sklspin import TrainingDivergedError
+
+    X, _ = Xy
+    y = X[:, 0] - X[:, 1]
+    # One batch per epoch: the first epoch at the huge rate completes (one
+    # step), the second diverges.
+    model = STGRegressor(warm_start=True, batch_size=60, **SMALL).fit(X, y)
+    n_iter = model.n_iter_
+    model.set_params(learning_rate_init=1e100)
+    with pytest.raises(TrainingDivergedError):
+        model.fit(X, y)
+    # Still fitted, with the epochs it completed recorded consistently.
+    assert model.n_iter_ > n_iter
+    assert len(model.loss_curve_) == model.n_iter_
+    assert model.loss_ == model.loss_curve_[-1]
+    model.predict(X)
+
+
 @pytest.mark.parametrize("estimator", ALL, ids=IDS)
 def test_warm_start_refuses_changed_layer_sizes(estimator, Xy):
     X, labels = Xy
@@ -91,7 +128,7 @@ def test_warm_start_refuses_changed_layer_sizes(estimator, Xy):
         model.set_params(hidden_layer_sizes=(5, 5))
         with pytest.raises(ValueError, match=r"hidden layers \(5, 5\) in the predi"):
             model.fit(X, y)
-        with pytest.raises(ValueError, match="partial_fit continues"):
+        with pytest.raises(ValueError, match="partial_fit continues.*Call fit"):
             model.partial_fit(X, y)
         # The fitted model is untouched and still predicts.
         for before, after in zip(fitted, model.coefs_):
@@ -100,8 +137,14 @@ def test_warm_start_refuses_changed_layer_sizes(estimator, Xy):
         model.set_params(hidden_layer_sizes=estimator.hidden_layer_sizes)
     if "gating_hidden_layer_sizes" in model.get_params():
         model.set_params(gating_hidden_layer_sizes=(3,))
-        with pytest.raises(ValueError, match="in the gating network"):
+        with pytest.raises(ValueError, match="in the gating network, but"):
             model.fit(X, y)
+        if estimator.gating_activation == "identity":  # no hidden layer
+            # "auto" sizes follow the activation: a hidden layer for tanh.
+            model.set_params(gating_hidden_layer_sizes="auto")
+            model.set_params(gating_activation="tanh")
+            with pytest.raises(ValueError, match="'auto' chooses them"):
+                model.fit(X, y)
     # Without warm_start the new sizes are simply fitted.
     model.set_params(warm_start=False).fit(X, y)
 
@@ -121,15 +164,19 @@ def test_early_stopping_needs_two_validation_rows(estimator, Xy):
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=IDS)
-def test_early_stopping_refuses_a_split_part_without_weight(estimator, Xy):
+@pytest.mark.parametrize("n_weighted", [1, 2])
+def test_early_stopping_refuses_a_split_without_enough_weight(
+    estimator, Xy, n_weighted
+):
     X, labels = Xy
     y = _targets(estimator, X, labels)
-    # A single row of positive weight is in one part of the split, so the
-    # other part has weight 0 whichever way the rows fall.
+    # However the rows fall, either the training part has weight 0 or the
+    # validation part fewer than 2 weighted rows (a score of 0 or 1, or an
+    # undefined R^2, every epoch).
     weights = np.zeros(X.shape[0])
-    weights[7] = 1.0
+    weights[[7, 30][:n_weighted]] = 1.0
     model = clone(estimator).set_params(early_stopping=True)
-    with pytest.raises(ValueError, match="split has sample_weight 0"):
+    with pytest.raises(ValueError, match="split has sample_weight 0|has [01] sample"):
         model.fit(X, y, sample_weight=weights)
 
 
