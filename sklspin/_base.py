@@ -270,12 +270,10 @@ def _normalised_sample_weight(sample_weight, X):
     sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
     if np.any(sample_weight < 0):
         raise ValueError("sample_weight must be non-negative.")
-    return _rescaled_to_mean_one(sample_weight, "sample_weight").astype(
-        X.dtype, copy=False
-    )
+    return _rescaled_to_mean_one(sample_weight).astype(X.dtype, copy=False)
 
 
-def _rescaled_to_mean_one(weights, what):
+def _rescaled_to_mean_one(weights):
     """Non-negative ``weights`` divided by their mean.
 
     Divided by their largest value first: the sum of weights near the
@@ -285,7 +283,7 @@ def _rescaled_to_mean_one(weights, what):
     """
     largest = weights.max() if weights.size else 0.0
     if not largest > 0:
-        raise ValueError(f"{what} must have a positive sum.")
+        raise ValueError("sample_weight must have a positive sum.")
     if not _WEIGHT_SCALE_RANGE[0] <= largest <= _WEIGHT_SCALE_RANGE[1]:
         weights = weights / largest
     return weights * (weights.shape[0] / weights.sum())
@@ -554,12 +552,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return hasattr(self, "gate_open_fraction_")
 
     def _forget_fitted_state(self):
-        """Remove what earlier fits left on the estimator.
+        """Remove the fitted attributes and private training state.
 
-        Run before a fit from scratch, so that one which raises (on a single
-        class, an early-stopping split that cannot be scored, divergence)
-        leaves an unfitted estimator rather than the previous model with the
-        new data's ``classes_`` or ``n_features_in_``.
+        Run before a fit from scratch and again if it raises (a single
+        class, an early-stopping split that cannot be made, divergence), so
+        that the estimator is then unfitted rather than the previous model
+        with the new data's ``classes_`` or ``n_features_in_``. Parameters,
+        output configuration and metadata requests are kept.
         """
         for name in list(vars(self)):
             public_fitted = name.endswith("_") and not name.startswith("_")
@@ -642,7 +641,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
             groups = parts[6] if groups is not None else None
             self._check_split_weights(w_train, w_val)
-            w_train = _rescaled_to_mean_one(w_train, "sample_weight")
+            w_train = _rescaled_to_mean_one(w_train)
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
