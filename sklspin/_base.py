@@ -469,13 +469,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return np.broadcast_to(gate_values(mu), X.shape)
 
     def _row_blocks(self, X):
-        """Consecutive blocks of the rows of ``X`` whose widest temporary
-        (in float64) takes about ``_BLOCK_BYTES``."""
+        """Slices of consecutive rows of ``X`` whose widest temporary (in
+        float64) takes about ``_BLOCK_BYTES``."""
         layers = self.coefs_ + self.gating_coefs_
         widest = max([X.shape[1]] + [W.shape[1] for W in layers])
         step = max(64, _BLOCK_BYTES // (8 * widest))
         for start in range(0, X.shape[0], step):
-            yield X[start : start + step]
+            yield slice(start, start + step)
 
     def _raw_output(self, X):
         pred_params = []
@@ -483,7 +483,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             pred_params.extend([W, b])
         activation = self._prediction_activation()
         outputs = []
-        for rows in self._row_blocks(X):
+        for block in self._row_blocks(X):
+            rows = X[block]
             gates = self._gates_of(rows)
             with one_blas_thread():
                 outputs.append(mlp_forward(pred_params, rows * gates, activation))
@@ -1171,9 +1172,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         n_samples, n_features = X.shape
         gate_sum = np.zeros(n_features)
         open_count = np.zeros(n_features)
-        for rows in self._row_blocks(X):
+        for block in self._row_blocks(X):
             # In float64, as predict_gates computes them.
-            gates = self._gates_of(rows.astype(np.float64, copy=False))
+            gates = self._gates_of(X[block].astype(np.float64, copy=False))
             gate_sum += gates.sum(axis=0)
             open_count += (gates > 0).sum(axis=0)
         self.feature_importances_ = gate_sum / n_samples
@@ -1227,10 +1228,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         index = getattr(X, "index", None) if as_frame else None
         X = validate_data(self, X, reset=False, dtype=np.float64)
         gates = np.empty(X.shape)
-        start = 0
-        for rows in self._row_blocks(X):
-            gates[start : start + rows.shape[0]] = self._gates_of(rows)
-            start += rows.shape[0]
+        for block in self._row_blocks(X):
+            gates[block] = self._gates_of(X[block])
         if not as_frame:
             return gates
         try:

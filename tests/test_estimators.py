@@ -29,6 +29,7 @@ REGRESSORS = [
     LLSPINRegressor(**SMALL),
 ]
 ALL = CLASSIFIERS + REGRESSORS
+WITH_STG = ALL + [STGClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0)]
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -826,11 +827,7 @@ def test_llspin_local_linear_models_as_documented():
     )
 
 
-@pytest.mark.parametrize(
-    "est",
-    ALL + [STGClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0)],
-    ids=_ids(ALL) + ["STGClassifier"],
-)
+@pytest.mark.parametrize("est", WITH_STG, ids=_ids(WITH_STG))
 @pytest.mark.parametrize("several_outputs", [False, True])
 def test_summary_attributes_match_scikit_learns_mlps(est, data, several_outputs):
     from sklearn.neural_network import MLPClassifier, MLPRegressor
@@ -913,11 +910,7 @@ def test_column_ordered_X_trains_on_a_row_ordered_copy(est, data, monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.parametrize(
-    "est",
-    ALL + [STGClassifier(hidden_layer_sizes=(8,), max_iter=15, random_state=0)],
-    ids=_ids(ALL) + ["STGClassifier"],
-)
+@pytest.mark.parametrize("est", WITH_STG, ids=_ids(WITH_STG))
 def test_predictions_in_blocks_of_rows_match_all_rows_at_once(est, data, monkeypatch):
     import sklspin._base as base
 
