@@ -62,8 +62,11 @@ def test_a_failed_refit_leaves_an_unfitted_estimator(estimator, Xy):
     labels = np.array(["x", "y"] * 30)
     labels[0] = "z"
     model = clone(estimator).fit(X, y)
-    with pytest.raises(ValueError, match=r"too few members are: \['z'\]"):
+    with pytest.raises(ValueError, match="too few") as excinfo:
         model.set_params(early_stopping=True).fit(X, labels)
+    # Newer scikit-learn names the classes: the user's label, not its code.
+    if "members are" in str(excinfo.value):
+        assert "members are: ['z']" in str(excinfo.value)
     with pytest.raises(NotFittedError):
         model.predict(X)
     assert not hasattr(model, "classes_")

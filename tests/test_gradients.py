@@ -1,5 +1,6 @@
 """autograd gradients of the full objective against finite differences."""
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
@@ -94,7 +95,7 @@ def test_bounded_tanh_layer_values_and_gradient():
     # float32 stays float32 forwards and backwards
     X32, W32, b32 = (a.astype(np.float32) for a in (X, W, b))
     assert dense(X32, W32, b32, bounded).dtype == np.float32
-    g = grad(lambda w: np.sum(dense(X32, w, b32, bounded)))(W32)
+    g = grad(lambda w: anp.sum(dense(X32, w, b32, bounded)))(W32)
     assert g.dtype == np.float32
 
 

@@ -20,6 +20,7 @@ import pickle
 import re
 import warnings
 
+import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad, value_and_grad
@@ -322,7 +323,7 @@ def test_losses_and_gradients_are_finite_for_extreme_logits(magnitude):
     for loss, target, columns in cases:
 
         def total(z, loss=loss, target=target):
-            return np.sum(loss(z, target))
+            return anp.sum(loss(z, target))
 
         value, gradient = value_and_grad(total)(logits[:, :columns])
         assert np.isfinite(value), loss.__name__
@@ -341,11 +342,11 @@ def _check_gate_functions(mu, sigma):
     probability = open_probability(mu, sigma)
     assert np.all(np.isfinite(probability))
     assert np.all((probability >= 0) & (probability <= 1))
-    value, gradient = value_and_grad(lambda m: np.sum(expected_l0(m, sigma)))(mu)
+    value, gradient = value_and_grad(lambda m: anp.sum(expected_l0(m, sigma)))(mu)
     assert np.isfinite(value) and np.all(np.isfinite(gradient))
     gates = gate_values(mu, sigma, np.ones_like(mu))
     assert np.all((gates >= 0) & (gates <= 1))
-    assert np.all(np.isfinite(grad(lambda m: np.sum(gate_values(m, sigma)))(mu)))
+    assert np.all(np.isfinite(grad(lambda m: anp.sum(gate_values(m, sigma)))(mu)))
 
 
 @pytest.mark.parametrize("sigma", [1e-12, 0.5, 1e6])
