@@ -10,15 +10,18 @@
   documented.
 * ``doc/api.rst`` lists every public object, so nothing is missing from the
   API reference.
-* The code of ``doc/quick_start.rst`` runs.
+* The code of ``doc/quick_start.rst`` runs, and so do the usage examples of
+  ``README.md`` and ``doc/index.rst``.
 
 The numpydoc tests are skipped, with the reason, when numpydoc is not
 installed (it is part of the ``docs`` and ``tests`` extras).
 """
 
 import ast
+import contextlib
 import importlib
 import inspect
+import io
 import re
 import warnings
 from pathlib import Path
@@ -249,3 +252,44 @@ def test_quick_start_code_runs():
     namespace = {"__name__": "quick_start"}
     for block in blocks:
         exec(compile(block, "doc/quick_start.rst", "exec"), namespace)
+
+
+def _markdown_python_blocks(path):
+    """The fenced ``python`` code blocks of a Markdown file."""
+    return re.findall(r"^```python\n(.*?)^```", path.read_text("utf-8"), re.S | re.M)
+
+
+def test_readme_usage_runs_and_prints_what_it_says():
+    blocks = _markdown_python_blocks(ROOT / "README.md")
+    assert len(blocks) == 1, "README.md should have one python usage example"
+    namespace = {"__name__": "readme"}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(blocks[0], "README.md", "exec"), namespace)
+    score_line, rates_line = printed.getvalue().strip().splitlines()
+    # The two-group problem is easy: the printed test accuracy is high ...
+    assert float(score_line) >= 0.95
+    # ... and the printed selection rates are one per feature, in [0, 1].
+    rates = [float(r) for r in rates_line.strip("[]").split()]
+    assert len(rates) == namespace["X"].shape[1]
+    assert all(0 <= r <= 1 for r in rates)
+    # The gates the example computes are per sample and feature.
+    assert namespace["gates"].shape == namespace["X_test"].shape
+
+
+def test_index_page_example_runs():
+    from sklearn.model_selection import train_test_split
+
+    from sklspin.datasets import make_two_group_classification
+
+    (block,) = _python_blocks(DOC / "index.rst")
+    X, y, _, _ = make_two_group_classification(n_samples=300, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    namespace = {"X_train": X_train, "y_train": y_train, "X_test": X_test}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exec(compile(block, "doc/index.rst", "exec"), namespace)
+    gates = namespace["model"][-1].predict_gates(
+        namespace["model"][:-1].transform(X_test)
+    )
+    assert gates.shape == X_test.shape
