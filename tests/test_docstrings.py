@@ -197,8 +197,10 @@ def test_fitted_attributes_are_documented(path, cls):
 
 @pytest.mark.parametrize("path, cls", PUBLIC_ESTIMATORS)
 def test_documented_defaults_are_the_actual_defaults(path, cls):
-    # Parameter lines look like "    name : type, default=value".
-    documented = dict(re.findall(r"\n    (\w+) : [^\n]*?default=(.+)\n", cls.__doc__))
+    # Parameter lines look like "name : type, default=value" once the
+    # docstring is dedented (Python 3.13 dedents it at compile time).
+    doc = inspect.cleandoc(cls.__doc__)
+    documented = dict(re.findall(r"\n(\w+) : [^\n]*?default=(.+)\n", doc))
     for name, param in inspect.signature(cls).parameters.items():
         assert name in documented, f"{path}: no default documented for {name}"
         assert ast.literal_eval(documented[name]) == param.default, (
