@@ -8,7 +8,8 @@ Run from the repository root::
     python benchmarks/scale.py --parts A            # the affinity build only
 
 For timings, limit BLAS to one thread (``OPENBLAS_NUM_THREADS=1``), as the
-reported results do.
+reported results do. Linux and macOS only: the peak memory comes from the
+``resource`` module, which Windows does not have.
 
 Every measurement runs in a fresh subprocess, so that its peak resident set
 size (``ru_maxrss``) is its own; the subprocess creates ``X`` itself
@@ -53,7 +54,6 @@ import datetime
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -61,6 +61,11 @@ import warnings
 
 import numpy as np
 from _provenance import ROOT, git
+
+try:
+    import resource
+except ImportError:  # Windows: main() refuses to run, see there
+    resource = None
 
 DIMENSIONS = (20, 100)
 DECADES = (1_000, 10_000, 100_000, 1_000_000)
@@ -539,6 +544,12 @@ def _parse(argv):
 
 def main(argv=None):
     args = _parse(argv)
+    if resource is None:
+        sys.exit(
+            "scale.py measures each process's peak resident set size with the "
+            "resource module, which this platform (Windows) does not have; "
+            "run it on Linux or macOS."
+        )
     if args.worker:
         _worker(json.loads(args.worker))
         return

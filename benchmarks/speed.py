@@ -58,7 +58,7 @@ hits all of them alike):
   the step's matrix products alone (replayed with the same shapes); the
   FLOP-count floor of the ratio to ``MLP(=LSPIN)``; part C repeats it for
   the current and the ``--before`` package each in a fresh interpreter, with
-  the minor page faults per step.
+  the minor page faults per step (Linux and macOS; "-" on Windows).
 
 Results: the tables printed here; ``--out`` writes them as Markdown with the
 command line and the machine, ``--json`` the raw measurements.
@@ -73,7 +73,6 @@ import json
 import math
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tarfile
@@ -84,6 +83,11 @@ import warnings
 import numpy as np
 from _provenance import ROOT, git
 from scipy import sparse
+
+try:
+    import resource
+except ImportError:  # Windows: no page-fault counts, "-" in the tables
+    resource = None
 
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
@@ -111,6 +115,8 @@ QUICK = dict(dims=(20, 100), sizes=(1_000, 10_000), batches=(256,), steps=20, re
 # stopping a fit after a number of optimizer steps, and timing the steps
 # ---------------------------------------------------------------------------
 def _minor_faults():
+    if resource is None:
+        return math.nan
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 

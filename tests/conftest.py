@@ -1,6 +1,7 @@
 """Shared test configuration."""
 
 import importlib
+import importlib.util
 import os
 import re
 import subprocess
@@ -61,6 +62,23 @@ def import_benchmark():
             return importlib.import_module(name)
         finally:
             sys.path.remove(folder)
+
+    return load
+
+
+@pytest.fixture
+def import_benchmark_without_resource(monkeypatch):
+    """``load(name)``: a fresh import of ``benchmarks/<name>.py`` as on
+    Windows, where the standard library has no ``resource`` module."""
+
+    def load(name):
+        monkeypatch.setitem(sys.modules, "resource", None)  # import fails
+        monkeypatch.syspath_prepend(str(_REPOSITORY / "benchmarks"))
+        path = _REPOSITORY / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(f"{name}_on_windows", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
     return load
 

@@ -18,6 +18,7 @@ marked ``slow``.
 
 import pickle
 import re
+import sys
 import warnings
 
 import autograd.numpy as anp
@@ -792,10 +793,20 @@ def test_scale_benchmark_rejects_bad_options(assert_cli_errors, import_benchmark
     )
 
 
+def test_scale_benchmark_says_it_needs_the_resource_module(
+    import_benchmark_without_resource, capsys
+):
+    # Windows: importable (its option tests run), but no run without
+    # peak-RSS measurements.
+    scale = import_benchmark_without_resource("scale")
+    with pytest.raises(SystemExit, match="resource module.*Linux or macOS"):
+        scale.main(["--quick", "--max-n", "300"])
+
+
 @pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="scale.py needs resource")
 def test_scale_benchmark_smoke(tmp_path):
     import subprocess
-    import sys
     from pathlib import Path
 
     root = Path(__file__).resolve().parents[1]

@@ -8,6 +8,7 @@ them.
 """
 
 import inspect
+import math
 import re
 from pathlib import Path
 
@@ -82,3 +83,16 @@ def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark):
             (["--quick", "--before", "no-such-rev"], "is not a git revision"),
         ],
     )
+
+
+def test_runs_without_the_resource_module(import_benchmark_without_resource):
+    # Windows has no resource module: the page-fault columns show "-".
+    speed = import_benchmark_without_resource("speed")
+    assert speed.resource is None
+    assert math.isnan(speed._minor_faults())
+    assert speed.fmt(speed._minor_faults(), 0) == "-"
+    clock = speed.StepClock()
+    clock.start(limit=None)
+    clock.tick()
+    clock.tick()
+    assert math.isnan(clock.faults_per_step())
