@@ -361,8 +361,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
 
     Examples
     --------
-    Two moons among four noise features. With so few samples and epochs, a
-    larger ``sparsity_weight`` than the default closes the noise gates:
+    Two moons among four noise features; the default ``sparsity_weight``
+    closes the noise gates:
 
     >>> import numpy as np
     >>> from sklearn.datasets import make_moons
@@ -371,7 +371,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     >>> X, y = make_moons(n_samples=300, noise=0.1, random_state=0)
     >>> noise = np.random.RandomState(0).standard_normal((300, 4))
     >>> X = StandardScaler().fit_transform(np.hstack([X, noise]))
-    >>> stg = STGClassifier(sparsity_weight=0.1, max_iter=100, random_state=0)
+    >>> stg = STGClassifier(random_state=0)
     >>> stg.fit(X, y).get_support()
     array([ True,  True, False, False, False, False])
     >>> stg.transform(X).shape
@@ -592,14 +592,14 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     Examples
     --------
     A target that depends on three of eight features, two of them through
-    an interaction. Even with so few samples and epochs, the default
+    an interaction. Even with so few samples, the default
     ``sparsity_weight`` (written out here) closes the other gates:
 
     >>> import numpy as np
     >>> from sklspin import STGRegressor
     >>> X = np.random.RandomState(0).standard_normal((300, 8))
     >>> y = X[:, 0] * X[:, 1] + np.sin(2 * X[:, 2])
-    >>> stg = STGRegressor(sparsity_weight=0.05, max_iter=100, random_state=0)
+    >>> stg = STGRegressor(sparsity_weight=0.05, random_state=0)
     >>> stg.fit(X, y).get_support(indices=True)
     array([0, 1, 2])
     >>> stg.get_feature_names_out()
