@@ -29,7 +29,11 @@ FDR           ``FP / #S``              0.0 (empty selection, as in the FDR
 
 so precision = 1 - FDR always. An empty selection therefore has perfect
 precision and zero FDR; it is F1 and TPR that penalise it (both are 0 when
-``G`` is not empty).
+``G`` is not empty). These are scikit-learn's scores with
+``zero_division=1`` (:func:`~sklearn.metrics.f1_score`,
+:func:`~sklearn.metrics.precision_score` and
+:func:`~sklearn.metrics.recall_score` on the masks as multilabel
+indicators, ``average="samples"`` or ``"micro"``).
 
 ``average="samples"`` (the default) returns the (weighted) mean of the
 per-sample scores, the quantity reported in the LSPIN paper for F1;

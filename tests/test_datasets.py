@@ -55,6 +55,12 @@ def test_reproducible(make, n_features, is_clf):
         np.testing.assert_array_equal(u, w)
     d = make(n_samples=50, random_state=43)
     assert not np.array_equal(a[0], d[0])
+    # One RandomState shared by two calls draws two different data sets.
+    rng = np.random.RandomState(42)
+    first = make(n_samples=50, random_state=rng)
+    second = make(n_samples=50, random_state=rng)
+    np.testing.assert_array_equal(first[0], a[0])
+    assert not np.array_equal(first[0], second[0])
 
 
 @pytest.mark.parametrize("make, n_features, is_clf", GENERATORS, ids=GEN_IDS)
@@ -113,6 +119,11 @@ def _c(x):
 )
 def test_e123_formulas(make, low, high, low_idx, high_idx):
     X, y, mask, groups = make(n_samples=500, random_state=1)
+    # x ~ N(0, I_11): the labels below are recomputed from X, so pin X too.
+    big = make(n_samples=20_000, random_state=2)[0]
+    np.testing.assert_allclose(big.mean(axis=0), 0, atol=0.04)
+    np.testing.assert_allclose(big.std(axis=0), 1, atol=0.03)
+    np.testing.assert_allclose(np.corrcoef(big.T), np.eye(11), atol=0.04)
     left = X[:, 10] < 0
     np.testing.assert_array_equal(groups, np.where(left, 0, 1))
     logit = np.where(left, low(X), high(X))
@@ -211,7 +222,11 @@ def test_two_group_linear_formula():
     g0 = groups == 0
     np.testing.assert_allclose(X[g0, :5].mean(axis=0), 1, atol=0.15)
     np.testing.assert_allclose(X[~g0, :5].mean(axis=0), -1, atol=0.15)
-    np.testing.assert_allclose(X[:, 5:].mean(axis=0), 0, atol=0.15)
+    # Noise features: N(0, 0.5^2) in both groups, not centred on the group.
+    for part in (g0, ~g0):
+        np.testing.assert_allclose(X[part, 5:].mean(axis=0), 0, atol=0.15)
+        np.testing.assert_allclose(X[part, 5:].std(axis=0), 0.5, atol=0.1)
+        np.testing.assert_allclose(X[part, :5].std(axis=0), 0.5, atol=0.1)
     assert (np.flatnonzero(mask[g0][0])).tolist() == [0, 1, 2]
     assert (np.flatnonzero(mask[~g0][0])).tolist() == [2, 3, 4]
     assert not mask[:, 5:].any()

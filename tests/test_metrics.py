@@ -3,7 +3,7 @@ import warnings
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from sklearn.metrics import f1_score
+from sklearn.metrics import f1_score, precision_score, recall_score
 
 from sklspin.metrics import (
     feature_selection_f1,
@@ -173,6 +173,31 @@ def test_agrees_with_sklearn_f1():
     )
     assert feature_selection_f1(mask, sel, average="pooled") == pytest.approx(
         f1_score(mask.ravel(), sel.ravel())
+    )
+
+
+@pytest.mark.parametrize("average", ["samples", "pooled"])
+def test_zero_conventions_are_sklearns_zero_division_one(average):
+    # Empty selections and empty true sets included: the documented
+    # conventions are scikit-learn's with zero_division=1, per sample
+    # ("samples") and pooled ("micro").
+    rng = np.random.RandomState(3)
+    mask = rng.rand(60, 6) < 0.3
+    sel = rng.rand(60, 6) < 0.3
+    mask[:5] = False
+    sel[3:8] = False
+    assert (~mask.any(axis=1) & ~sel.any(axis=1)).any()
+    sk_average = "samples" if average == "samples" else "micro"
+    for ours, theirs in (
+        (feature_selection_f1, f1_score),
+        (feature_selection_precision, precision_score),
+        (feature_selection_tpr, recall_score),
+    ):
+        expected = theirs(mask, sel, average=sk_average, zero_division=1)
+        assert ours(mask, sel, average=average) == pytest.approx(expected)
+    expected_fdr = 1 - precision_score(mask, sel, average=sk_average, zero_division=1)
+    assert feature_selection_fdr(mask, sel, average=average) == pytest.approx(
+        expected_fdr
     )
 
 
