@@ -760,12 +760,13 @@ def write_report(doc, out=None, rst=None):
     """Print ``doc`` as Markdown and write it to ``out`` (Markdown) and
     ``rst`` (reStructuredText) when given; return the Markdown."""
     md = doc.render("md")
-    print(md)
+    # Files first: printing can fail where the console cannot encode λ or ±.
     for path, fmt in ((out, "md"), (rst, "rst")):
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
             with open(path, "w", encoding="utf-8") as f:
                 f.write(md if fmt == "md" else doc.render("rst"))
+    print(md)
     return md
 
 

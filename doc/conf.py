@@ -119,7 +119,8 @@ numpydoc_xref_ignore = {
 sphinx_gallery_conf = {
     "examples_dirs": str(ROOT / "examples"),
     "gallery_dirs": "auto_examples",
-    "filename_pattern": r"/plot_",
+    # Matched against the native path: "\\plot_" on Windows.
+    "filename_pattern": re.escape(os.sep) + "plot_",
     "ignore_pattern": r"__init__\.py",
     "within_subsection_order": "FileNameSortKey",
     "backreferences_dir": "generated/backreferences",

@@ -39,10 +39,14 @@ def run_repository_script():
         env["PYTHONPATH"] = os.pathsep.join(
             [str(_REPOSITORY), *filter(None, [env.get("PYTHONPATH")])]
         )
+        # The reports print λ, ±, ≥: a pipe's default encoding on Windows
+        # (the ANSI code page) cannot encode them all.
+        env["PYTHONIOENCODING"] = "utf-8"
         return subprocess.run(
             [sys.executable, str(path), *map(str, args)],
             capture_output=True,
             text=True,
+            encoding="utf-8",
             env=env,
             cwd=_REPOSITORY,
             timeout=timeout,
@@ -67,12 +71,15 @@ def import_benchmark():
 
 
 @pytest.fixture
-def import_benchmark_without_resource(monkeypatch):
+def import_benchmark_as_on_windows(monkeypatch):
     """``load(name)``: a fresh import of ``benchmarks/<name>.py`` as on
-    Windows, where the standard library has no ``resource`` module."""
+    Windows: ``sys.platform == "win32"``, no ``resource`` module and no
+    ``os.getloadavg`` (the patches last for the test)."""
 
     def load(name):
         monkeypatch.setitem(sys.modules, "resource", None)  # import fails
+        monkeypatch.setattr(sys, "platform", "win32")
+        monkeypatch.delattr(os, "getloadavg", raising=False)
         monkeypatch.syspath_prepend(str(_REPOSITORY / "benchmarks"))
         path = _REPOSITORY / "benchmarks" / f"{name}.py"
         spec = importlib.util.spec_from_file_location(f"{name}_on_windows", path)

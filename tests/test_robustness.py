@@ -794,11 +794,11 @@ def test_scale_benchmark_rejects_bad_options(assert_cli_errors, import_benchmark
 
 
 def test_scale_benchmark_says_it_needs_the_resource_module(
-    import_benchmark_without_resource, capsys
+    import_benchmark_as_on_windows,
 ):
     # Windows: importable (its option tests run), but no run without
     # peak-RSS measurements.
-    scale = import_benchmark_without_resource("scale")
+    scale = import_benchmark_as_on_windows("scale")
     with pytest.raises(SystemExit, match="resource module.*Linux or macOS"):
         scale.main(["--quick", "--max-n", "300"])
 
