@@ -2,13 +2,9 @@
 
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 
-from ._base import (
-    _LINEAR_HIDDEN_RATE_FLOOR,
-    BaseLSPIN,
-    ClassifierTask,
-    RegressorTask,
-)
+from ._base import _LINEAR_HIDDEN_RATE_FLOOR, BaseLSPIN
 from ._docs import fill_doc
+from ._tasks import ClassifierTask, RegressorTask
 
 
 class _LocallySparse(BaseLSPIN):

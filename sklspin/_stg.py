@@ -22,16 +22,11 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import (
-    BaseLSPIN,
-    ClassifierTask,
-    RegressorTask,
-    initial_gate_bias,
-    lspin_gate_means,
-)
+from ._base import BaseLSPIN, initial_gate_bias, lspin_gate_means
 from ._docs import fill_doc
 from ._gates import gate_values
 from ._lspin import LSPINClassifier
+from ._tasks import ClassifierTask, RegressorTask
 
 # Hyper-parameters of the gating network and of the similarity penalty,
 # which global gates do not have.

@@ -508,7 +508,7 @@ def test_sample_weight_zero_matches_dropping_in_expectation(data):
 def test_target_moments_are_weighted():
     """Integer weights give the moments of repeated rows; rows of weight
     zero (an outlier, a constant column elsewhere) do not count."""
-    from sklspin._base import _target_moments
+    from sklspin._tasks import _target_moments
 
     rng = np.random.RandomState(0)
     y = rng.normal(size=(30, 2)) * [3.0, 1e-3] + [10.0, -2.0]

@@ -1,0 +1,372 @@
+"""What differs between classification and regression.
+
+:class:`ClassifierTask` and :class:`RegressorTask` are mixins of the
+LSPIN-family estimators (placed before :class:`~sklspin._base.BaseLSPIN` in
+the bases): target encoding (one-hot labels, standardised targets), the
+task loss, the validation score of early stopping, ``partial_fit`` and the
+predictions. Everything the two tasks share lives in :mod:`sklspin._base`.
+"""
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+)
+from sklearn.utils.validation import validate_data
+
+from ._base import _TRAINING_DTYPES
+from ._losses import row_logsumexp
+
+
+class ClassifierTask:
+    """Classification-specific parts shared by the LSPIN-family classifiers."""
+
+    def _encode_targets(self, y, first_pass, sample_weight=None):
+        check_classification_targets(y)
+        if first_pass:
+            binarizer = LabelBinarizer().fit(y)
+            if binarizer.classes_.shape[0] < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes "
+                    f"in the data, but the data contains only one class: "
+                    f"{binarizer.classes_[0]!r}."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+        else:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(
+                    f"y contains labels {unseen.tolist()} not seen in the first "
+                    f"fit (classes_={self.classes_.tolist()})."
+                )
+        encoded = self._label_binarizer.transform(y).astype(np.float64)
+        if self.classes_.shape[0] == 2:
+            return encoded[:, 0]
+        return encoded
+
+    def _task_loss_name(self):
+        if self.classes_.shape[0] == 2:
+            return "binary_log_loss"
+        return "multinomial_log_loss"
+
+    def _n_outputs_for_network(self):
+        n_classes = self.classes_.shape[0]
+        return 1 if n_classes == 2 else n_classes
+
+    def _split_stratify(self, y):
+        # The labels as given (1-D), so that split errors name the user's
+        # classes; their sorted codes are those of the encoded targets.
+        return y
+
+    def _decision(self, X):
+        return self._raw_output(X)
+
+    def _validation_score(self, X, y, sample_weight):
+        logits = self._decision(X)
+        if y.ndim == 1:
+            predicted, true = (logits[:, 0] > 0).astype(int), y.astype(int)
+        else:
+            predicted, true = np.argmax(logits, axis=1), np.argmax(y, axis=1)
+        return accuracy_score(true, predicted, sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        Continues the training of ``fit`` or of previous ``partial_fit``
+        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
+        moment estimates, its step count and the random stream carried over
+        from the previous call, so that data too large for memory (or a
+        stream) can be fitted batch by batch, e.g. by dask-ml's
+        ``Incremental``. On the first call the parameters are initialised
+        from ``random_state``. ``max_iter``, ``tol`` and ``n_iter_no_change``
+        are not used and no ``ConvergenceWarning`` is raised; with the same
+        data on every call, ``k`` calls give bit-for-bit the model of
+        ``fit`` with ``max_iter=k`` and ``finetune_iter=0`` (when its
+        stopping rule does not end training earlier). Each call counts as
+        one epoch (``n_iter_``) for the schedules of the penalties: the
+        sparsity penalty ramps up over the first 100 calls (20 for STG) and,
+        with ``similarity_schedule="anneal"``, the similarity penalty drops
+        to a tenth after 30.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data; standardise it first, with a scaler
+            fitted beforehand (or itself updated with ``partial_fit``).
+
+        y : array-like of shape (n_samples,)
+            Class labels of the batch.
+
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that can appear in any batch, e.g.
+            ``np.unique(y_all)``. Required on the first call and optional
+            afterwards (it must then equal ``classes_``); a batch need not
+            contain every class.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, normalised to mean one within the batch;
+            ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        The gate-similarity penalty uses a k-nearest-neighbour affinity
+        built within each batch (``fit`` builds it over the whole training
+        set): neighbours are searched only among the batch's samples, so
+        use batches large enough for them to be near (a few thousand rows,
+        shuffled), and ``n_neighbors`` is reduced, with a warning, for
+        batches of at most ``n_neighbors`` samples. ``early_stopping=True``
+        is not supported (``ValueError``). ``feature_importances_`` and
+        ``gate_open_fraction_`` summarise the gates of the last batch.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            if self.classes_.shape[0] < 2:
+                classes_ = self.classes_
+                del self.classes_
+                raise ValueError(
+                    f"{type(self).__name__} needs at least 2 classes, but "
+                    f"classes={classes_.tolist()} contains only one."
+                )
+            self._label_binarizer = LabelBinarizer().fit(self.classes_)
+        return self._partial_fit(X, y, sample_weight, reset_targets=False)
+
+    def predict(self, X):
+        """Predict class labels for samples in ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted class labels.
+        """
+        X = self._predict_input(X)
+        logits = self._decision(X)
+        if logits.shape[1] == 1:
+            return self.classes_[(logits[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(logits, axis=1)]
+
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities, columns ordered as ``classes_``.
+        """
+        X = self._predict_input(X)
+        logits = self._decision(X)
+        if logits.shape[1] == 1:
+            logits = np.hstack([np.zeros_like(logits), logits])
+        return logits - row_logsumexp(logits)
+
+    def predict_proba(self, X):
+        """Class probabilities of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities, columns ordered as ``classes_``.
+        """
+        return np.exp(self.predict_log_proba(X))
+
+
+def _target_moments(y2d, sample_weight=None):
+    """Mean and standard deviation of each column of ``y2d`` (weighted).
+
+    A column that is constant (over the samples of positive weight) gets the
+    scale 1. Rows of weight zero do not count, as in a fit without them.
+    """
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=np.float64)
+        y2d = y2d[sample_weight > 0]
+        sample_weight = sample_weight[sample_weight > 0]
+    # Moments of y divided by a power of two near max|y|: exactly the
+    # moments of y (scaling by 2^k is exact in floating point), but the sum
+    # of squares cannot overflow (|y| > 1e154) or underflow (|y| < 1e-154).
+    power = np.ldexp(1.0, np.frexp(np.abs(y2d).max(axis=0))[1] - 1)
+    unit = y2d / power
+    if sample_weight is None:
+        unit_mean = unit.mean(axis=0)
+        unit_std = unit.std(axis=0)
+    else:
+        unit_mean = np.average(unit, axis=0, weights=sample_weight)
+        variance = np.average((unit - unit_mean) ** 2, axis=0, weights=sample_weight)
+        unit_std = np.sqrt(variance)
+    mean, scale = unit_mean * power, unit_std * power
+    constant = (np.ptp(y2d, axis=0) == 0) | (
+        scale <= np.finfo(np.float64).eps * np.abs(mean)
+    )
+    scale[constant] = 1.0
+    return mean, scale
+
+
+class RegressorTask:
+    """Regression-specific parts shared by the LSPIN-family regressors.
+
+    Targets are standardised internally (weighted mean and standard
+    deviation) so that ``sparsity_weight`` and ``similarity_weight`` mean the
+    same whatever the scale of ``y``; predictions are mapped back.
+    """
+
+    def _accepts_multi_output(self):
+        return True
+
+    def _validate_fit_input(self, X, y, first_pass):
+        y_array = np.asarray(y) if not hasattr(y, "dtype") else y
+        if getattr(y_array, "dtype", None) is not None and y_array.dtype.kind in "OUSb":
+            try:
+                np.asarray(y_array, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"{type(self).__name__} requires a numeric target y; it got "
+                    f"values of dtype {y_array.dtype} that cannot be converted to "
+                    "float. Use a classifier for class labels."
+                ) from exc
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=first_pass,
+            dtype=_TRAINING_DTYPES,
+            multi_output=True,
+            y_numeric=True,
+        )
+        return X, y
+
+    def _encode_targets(self, y, first_pass, sample_weight=None):
+        y = np.asarray(y, dtype=np.float64)
+        if first_pass:
+            self._y_is_1d = y.ndim == 1
+        y2d = y.reshape(-1, 1) if y.ndim == 1 else y
+        if first_pass:
+            self.n_outputs_ = y2d.shape[1]
+            self._y_mean, self._y_scale = _target_moments(y2d, sample_weight)
+        elif y2d.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2d.shape[1]} outputs but the model was fitted with "
+                f"{self.n_outputs_}."
+            )
+        with np.errstate(over="ignore", invalid="ignore"):
+            encoded = (y2d - self._y_mean) / self._y_scale
+        if not np.all(np.isfinite(encoded)):
+            raise ValueError(
+                "The target y overflows float64 once centred and scaled: its "
+                "values are too large (or, in partial_fit, too far from those "
+                "of the first batch). Rescale y, e.g. divide it by a constant."
+            )
+        return encoded
+
+    def _task_loss_name(self):
+        return "squared_error"
+
+    def _n_outputs_for_network(self):
+        return self.n_outputs_
+
+    def _split_stratify(self, y):
+        return None
+
+    def _validation_score(self, X, y, sample_weight):
+        return r2_score(y, self._raw_output(X), sample_weight=sample_weight)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        Continues the training of ``fit`` or of previous ``partial_fit``
+        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
+        moment estimates, its step count and the random stream carried over
+        from the previous call, so that data too large for memory (or a
+        stream) can be fitted batch by batch, e.g. by dask-ml's
+        ``Incremental``. On the first call the parameters are initialised
+        from ``random_state`` and the internal target scaling (mean and
+        standard deviation of ``y``) is estimated from this first batch and
+        then kept. ``max_iter``, ``tol`` and ``n_iter_no_change`` are not
+        used and no ``ConvergenceWarning`` is raised; with the same data on
+        every call, ``k`` calls give bit-for-bit the model of ``fit`` with
+        ``max_iter=k`` and ``finetune_iter=0`` (when its stopping rule does
+        not end training earlier). Each call counts as one epoch (``n_iter_``) for
+        the schedules of the penalties: the sparsity penalty ramps up over
+        the first 100 calls (20 for STG) and, with
+        ``similarity_schedule="anneal"``, the similarity penalty drops to a
+        tenth after 30.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            One batch of training data; standardise it first, with a scaler
+            fitted beforehand (or itself updated with ``partial_fit``).
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets of the batch.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights, normalised to mean one within the batch;
+            ``None`` weighs every sample equally.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        The gate-similarity penalty uses a k-nearest-neighbour affinity
+        built within each batch (``fit`` builds it over the whole training
+        set): neighbours are searched only among the batch's samples, so
+        use batches large enough for them to be near (a few thousand rows,
+        shuffled), and ``n_neighbors`` is reduced, with a warning, for
+        batches of at most ``n_neighbors`` samples. The first batch should
+        represent the range of ``y``, since it fixes the target scaling.
+        ``early_stopping=True`` is not supported (``ValueError``).
+        ``feature_importances_`` and ``gate_open_fraction_`` summarise the
+        gates of the last batch.
+        """
+        first_pass = not self.__sklearn_is_fitted__()
+        return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
+
+    def predict(self, X):
+        """Predict targets of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input samples.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values, 1-D when the model was fitted on 1-D ``y``.
+        """
+        X = self._predict_input(X)
+        y_pred = self._raw_output(X) * self._y_scale + self._y_mean
+        if self._y_is_1d:
+            return y_pred[:, 0]
+        return y_pred
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
