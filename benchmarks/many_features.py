@@ -52,7 +52,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from sklspin import LSPINClassifier, LSPINRegressor, STGClassifier, STGRegressor
-from sklspin._base import _AUTO_FULL_GATING_MAX_FEATURES
+from sklspin._gating import _AUTO_FULL_GATING_MAX_FEATURES
 from sklspin.datasets import make_two_group_classification, make_two_group_linear
 from sklspin.metrics import feature_selection_f1
 

@@ -35,6 +35,14 @@ from ._affinity import (
 )
 from ._docs import fill_doc
 from ._gates import gate_values
+from ._gating import (
+    _AUTO_FULL_GATING_MAX_FEATURES,
+    _AUTO_GATING_WIDTH,
+    _GATING_OUTPUT_SCALE,
+    gating_rate_multipliers,
+    initial_gate_bias,
+    lspin_gate_means,
+)
 from ._losses import (
     Batch,
     ObjectiveSpec,
@@ -42,46 +50,11 @@ from ._losses import (
     objective,
     predictor_objective,
 )
-from ._networks import BoundedTanh, init_mlp, mlp_forward
+from ._networks import init_mlp, mlp_forward
 from ._optim import AdamOptimizer
 from ._threads import one_blas_thread
 from ._warnings import warn_user
 
-# Last-layer weight scale of the gating network: initial gates barely depend
-# on x, so every sample starts from the same gates.
-_GATING_OUTPUT_SCALE = 0.01
-# gating_hidden_layer_sizes="auto": one hidden layer of this width; for a
-# linear gating network (gating_activation="identity") one
-# (n_features, n_features) weight matrix instead, up to
-# _AUTO_FULL_GATING_MAX_FEATURES features, and a bottleneck of this width
-# above (two n_features x width matrices, so that the gating network grows
-# linearly with the number of features). The bottleneck trains much worse
-# than the full matrix when many features are noise: with 150 or 250 noise
-# features next to 5 informative ones (1,000 samples, validation seeds
-# 10-13) it opened 26-32 features per sample on the two-group
-# classification (F1 0.13-0.15 against 0.75-0.76 for the full matrix), made
-# the two-group linear regression's gates global, and opened 27 features
-# per sample on make_classification (F1 0.20-0.27 against 0.62-0.79). With
-# 500 noise features the full matrix (d^2 = 255,000 weights for 750
-# training rows) was no longer better overall; its step costs 1.06 / 1.27
-# times the bottleneck's at 200 / 500 features (doc/user_guide.rst).
-_AUTO_GATING_WIDTH = 64
-_AUTO_FULL_GATING_MAX_FEATURES = 256
-# Least learning-rate factor of the hidden layers of a linear gating network
-# (the first matrix of the bottleneck above). At 1 / sqrt(n_features) it
-# barely moved from its random start, so the gates were read from a random
-# 64-dimensional projection in which a few informative features drown among
-# many noise features. With 5 informative and 500 / 1,000 noise features
-# (1,000 samples, validation seeds 10-17 / 10-13), 0.2 instead of
-# 1 / sqrt(n_features) raised the two-group classification's per-sample F1
-# from 0.08 / 0.05 to 0.54 / 0.50 (features open per sample 45 / 48 ->
-# 3.5 / 3.9, accuracy 69 / 65 -> 83 / 81 %) and make_classification's from
-# 0.27 / 0.16 to 0.63 / 0.58, with the two regressions unchanged (F1 within
-# 0.015). A factor of 1 did as well on the classifications but opened
-# extra features in the two-group regression (F1 0.73 -> 0.59). Non-linear
-# hidden layers (LLSPIN's) keep 1 / sqrt(fan_in): LLSPIN does not open noise
-# features in bulk, and the floor changed its F1 by -0.04 to +0.02 there.
-_LINEAR_HIDDEN_RATE_FLOOR = 0.2
 # fit() ends with finetune_iter epochs that train the prediction network
 # alone, with a fresh Adam at this fraction of learning_rate_init, on the
 # noise-free gates that predict uses (the gating network frozen). The main
@@ -95,23 +68,6 @@ _LINEAR_HIDDEN_RATE_FLOOR = 0.2
 # small noisy data sets (diabetes, 5-fold R^2 -0.007 after 10 epochs,
 # -0.016 after 20).
 _FINETUNE_RATE_FACTOR = 0.1
-# Gate means live in (MU_LOW, MU_HIGH) = (-1, 1.5), the range of the gating
-# network's output (a tanh rescaled to it). At the low end the training noise
-# still opens a closed gate with probability Phi(-0.5 / sigma) (16 % for
-# sigma=0.5), so the sparsity and task gradients never vanish and a gate can
-# still change its mind; a lower bound lets gates freeze closed after a few
-# noisy early epochs. The high end, 0.5 + 2 sigma for the default sigma,
-# lets an open gate reach 1 in all but Phi(-2) = 2 % of training draws. With
-# the symmetric bound 1 the noise shrank every selected input in 16 % of the
-# draws, and the predictor learnt a blurred function: on the validation parts
-# of E1-E5 (7 seeds) E4's accuracy rose from 87.7 to 93.1 % and E5's MSE fell
-# from 0.017 to 0.003 with this bound, at the same mean feature F1.
-MU_LOW, MU_HIGH = -1.0, 1.5
-GATE_MEAN_OUTPUT = BoundedTanh(MU_LOW, MU_HIGH)
-# Initial gate mean: gates start at 0.75, open enough for the predictor to
-# learn from every feature before the sparsity penalty closes the useless
-# ones (gates started at 0.5 collapse early on the paper's benchmarks).
-_INITIAL_MU = 0.25
 # similarity_schedule="anneal": the similarity penalty has its full weight
 # for the first _SIMILARITY_FULL_EPOCHS epochs and this fraction of it after.
 # Early on, input-space neighbours stop the gating network from encoding the
@@ -130,58 +86,6 @@ _BLOCK_BYTES = 2**23
 # MLPs do) and in float64 otherwise; fitted parameters keep that dtype, and
 # predictions are computed in float64 either way.
 _TRAINING_DTYPES = (np.float64, np.float32)
-
-
-def lspin_gate_means(gate_params, X, activation="tanh"):
-    """Gate means of the LSPIN gating network.
-
-    Hidden layers with ``activation`` and a tanh output rescaled to
-    ``(MU_LOW, MU_HIGH) = (-1, 1.5)``: ``mu`` can go below -0.5 (closed
-    gate) but not so far that the gate can never reopen, and above 0.5 far
-    enough that the training noise rarely shrinks an open gate.
-    """
-    return mlp_forward(
-        gate_params, X, activation=activation, output_activation=GATE_MEAN_OUTPUT
-    )
-
-
-def gating_rate_multipliers(gate_params, weight_scale=1.0, hidden_rate_floor=0.0):
-    """Per-array learning-rate factors of the gating network.
-
-    Adam moves every weight by about the learning rate per step whatever the
-    size of its gradient, so a pre-activation that sums over ``fan_in``
-    inputs moves ``fan_in`` times faster than its bias. In the gating
-    network this lets the weights separate the gates of different regions
-    (one opened, the other closed, along the dominant direction of the
-    hidden layer) far faster than the bias can close a gate everywhere, and
-    useless features end up open in one region and closed in the other.
-    Scaling each weight matrix's rate by ``1 / sqrt(fan_in)`` (biases keep
-    the full rate) keeps the two paths comparable; measured on the two-group
-    benchmark it turns complementary, locked gates into the right local
-    selection. ``weight_scale`` multiplies the weight matrices' factors
-    further (LLSPIN's gating network learns slower than its predictor, see
-    ``_LLSPINFamily``). The weight matrices of hidden layers (every matrix
-    but the last) get at least ``hidden_rate_floor`` before that factor:
-    they do not produce gate pre-activations, only the features the last
-    layer reads them from (see ``_LINEAR_HIDDEN_RATE_FLOOR``).
-    """
-    n_matrices = sum(array.ndim == 2 for array in gate_params)
-    factors, n_seen = [], 0
-    for array in gate_params:
-        if array.ndim != 2:  # a bias
-            factors.append(1.0)
-            continue
-        n_seen += 1
-        factor = 1.0 / np.sqrt(max(array.shape[0], 1))
-        if n_seen < n_matrices:
-            factor = max(factor, hidden_rate_floor)
-        factors.append(weight_scale * factor)
-    return factors
-
-
-def initial_gate_bias():
-    """Output bias of the gating network that gives ``mu = _INITIAL_MU``."""
-    return GATE_MEAN_OUTPUT.inverse(_INITIAL_MU)
 
 
 class TrainingDivergedError(FloatingPointError, ValueError):

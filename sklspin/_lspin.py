@@ -2,8 +2,9 @@
 
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 
-from ._base import _LINEAR_HIDDEN_RATE_FLOOR, BaseLSPIN
+from ._base import BaseLSPIN
 from ._docs import fill_doc
+from ._gating import _LINEAR_HIDDEN_RATE_FLOOR
 from ._tasks import ClassifierTask, RegressorTask
 
 

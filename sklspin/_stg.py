@@ -22,9 +22,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseLSPIN, initial_gate_bias, lspin_gate_means
+from ._base import BaseLSPIN
 from ._docs import fill_doc
 from ._gates import gate_values
+from ._gating import initial_gate_bias, lspin_gate_means
 from ._lspin import LSPINClassifier
 from ._tasks import ClassifierTask, RegressorTask
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sklspin._base import lspin_gate_means
+from sklspin._gating import lspin_gate_means
 from sklspin._losses import Batch, ObjectiveSpec
 from sklspin._networks import init_mlp
 

@@ -669,7 +669,7 @@ def test_auto_gating_network_is_linear_in_size(
 ):
     # A linear gating network gets one n_features x n_features matrix up to
     # 256 features (with many noise features the 64-unit bottleneck trains
-    # much worse, see _base.py), the bottleneck above; a non-linear one
+    # much worse, see _gating.py), the bottleneck above; a non-linear one
     # always has the 64-unit layer.
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, n_features))

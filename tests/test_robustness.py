@@ -39,8 +39,9 @@ from sklspin import (
     STGRegressor,
 )
 from sklspin._affinity import knn_gaussian_affinity
-from sklspin._base import MU_HIGH, MU_LOW, TrainingDivergedError
+from sklspin._base import TrainingDivergedError
 from sklspin._gates import gate_values, open_probability
+from sklspin._gating import MU_HIGH, MU_LOW
 from sklspin._losses import (
     binary_log_loss,
     expected_l0,
