@@ -218,17 +218,61 @@ def test_early_stopping_restores_the_best_epoch(estimator, data, monkeypatch):
     assert not np.array_equal(model.coefs_[0], last[0])
 
 
-def test_early_stopping_scores_the_validation_split_with_its_weights(data):
-    X, _, y = data
+@pytest.mark.parametrize(
+    "estimator", [REGRESSORS[0], CLASSIFIERS[0]], ids=["regressor", "classifier"]
+)
+def test_early_stopping_scores_the_validation_split_with_its_weights(estimator, data):
+    X, y = _targets(estimator, data)
     weight = np.random.RandomState(1).uniform(0.1, 3.0, size=y.shape[0])
     params = dict(early_stopping=True, max_iter=6, finetune_iter=0)
-    model = clone(REGRESSORS[0]).set_params(**params).fit(X, y, sample_weight=weight)
+    model = clone(estimator).set_params(**params).fit(X, y, sample_weight=weight)
     _, X_val, _, y_val, _, w_val = train_test_split(
-        X, y, weight, test_size=0.1, random_state=np.random.RandomState(0)
+        X,
+        y,
+        weight,
+        test_size=0.1,
+        random_state=np.random.RandomState(0),
+        stratify=y if is_classifier(model) else None,
     )
     weighted = model.score(X_val, y_val, sample_weight=w_val)
     assert model.validation_scores_[-1] == pytest.approx(weighted, rel=1e-9)
     assert weighted != pytest.approx(model.score(X_val, y_val), rel=1e-6)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
+def test_early_stopping_trains_on_weights_of_mean_one(estimator, data, monkeypatch):
+    # The training part of the split is rescaled to mean one again, so the
+    # task loss and the penalties keep their balance whatever the split.
+    import sklspin._base as base
+
+    seen = []
+    training_data = base.BaseLSPIN._training_data
+
+    def recording(self, X_train, y_train, w_train, *args, **kwargs):
+        seen.append(np.array(w_train))
+        return training_data(self, X_train, y_train, w_train, *args, **kwargs)
+
+    monkeypatch.setattr(base.BaseLSPIN, "_training_data", recording)
+    X, y = _targets(estimator, data)
+    weight = np.random.RandomState(1).uniform(0.1, 3.0, size=y.shape[0])
+    params = dict(early_stopping=True, max_iter=2, finetune_iter=0)
+    clone(estimator).set_params(**params).fit(X, y, sample_weight=weight)
+    (w_train,) = seen
+    assert w_train.shape[0] < X.shape[0]  # the training part only
+    assert w_train.mean() == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("estimator", REGRESSORS, ids=_ids(REGRESSORS))
+def test_partial_fit_keeps_the_first_batch_target_scaling(estimator, data):
+    # Later batches are standardised with the first batch's moments: a
+    # stream whose batches were each rescaled would be fitted to
+    # inconsistent targets.
+    X, _, y = data
+    model = clone(estimator).partial_fit(X, y)
+    mean, scale = model._y_mean.copy(), model._y_scale.copy()
+    model.partial_fit(X, 3 * y + 100)
+    np.testing.assert_array_equal(model._y_mean, mean)
+    np.testing.assert_array_equal(model._y_scale, scale)
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
@@ -524,6 +568,9 @@ def test_target_moments_are_weighted():
     np.testing.assert_allclose(_target_moments(y_outlier, weight)[0], mean, rtol=1e-12)
     constant = np.where(weight[:, None] > 0, 7.0, 1e3) * np.ones((30, 2))
     np.testing.assert_array_equal(_target_moments(constant, weight)[1], [1.0, 1.0])
+    # Constant up to rounding is constant: no unit variance out of noise.
+    nearly = np.array([[1.0], [1.0 + 2.0**-52], [1.0]])
+    np.testing.assert_array_equal(_target_moments(nearly)[1], [1.0])
 
 
 @pytest.mark.parametrize("estimator", REGRESSORS, ids=_ids(REGRESSORS))

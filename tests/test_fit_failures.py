@@ -54,6 +54,8 @@ def test_a_failed_refit_leaves_an_unfitted_estimator(estimator, Xy):
         model.fit(X, np.zeros(X.shape[0]))
     # Not the old network answering with the new data's classes_.
     assert not hasattr(model, "classes_")
+    # Nothing of the old fit is kept, private state included.
+    assert set(vars(model)) == set(vars(clone(model)))
     for method in ("predict", "predict_proba", "predict_gates"):
         with pytest.raises(NotFittedError):
             getattr(model, method)(X)
@@ -184,7 +186,7 @@ def test_early_stopping_refuses_a_split_without_enough_weight(
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=IDS)
-@pytest.mark.parametrize("scale", [1e307, 1e-320, 1e250])
+@pytest.mark.parametrize("scale", [1e307, 1e-320, 1e250, 3.0, 1e-3])
 def test_uniform_weights_of_any_scale_are_no_weights(estimator, Xy, scale):
     X, labels = Xy
     y = _targets(estimator, X, labels)

@@ -133,3 +133,23 @@ def test_diverging_training_raises_a_clear_error():
     X = rng.normal(size=(50, 3)) * 1e200
     with pytest.raises(FloatingPointError, match="learning_rate_init"):
         LLSPINRegressor(**SMALL).set_params(similarity_weight=0).fit(X, X[:, 0])
+
+
+def test_batch_size_above_the_number_of_samples_warns_and_uses_them_all(Xy):
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = Xy
+    full = clone(ALL[0]).set_params(batch_size=X.shape[0])
+    with warnings.catch_warnings():
+        # No warning when the batch is exactly the data ...
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)  # 3 epochs
+        full.fit(X, y)
+    # ... and one that names both numbers when it is larger; the fit is the
+    # same as with batch_size=n_samples.
+    too_large = clone(ALL[0]).set_params(batch_size=X.shape[0] + 1)
+    with pytest.warns(UserWarning, match=r"batch_size=41 larger .* \(40\)"):
+        too_large.fit(X, y)
+    np.testing.assert_array_equal(too_large.coefs_[0], full.coefs_[0])
