@@ -50,7 +50,7 @@ def test_known_groups_recover_features_where_input_neighbours_straddle_groups():
     # penalty is kept at full weight throughout ("constant"), where the
     # blurring is strongest; the default anneal hides part of it.
     with_groups, without = [], []
-    for seed in range(3):
+    for seed in range(5):
         X, y, mask, groups = make_paper_e5(n_samples=600, random_state=seed)
         X = StandardScaler().fit_transform(X)
         for known, scores in ((groups, with_groups), (None, without)):
@@ -59,7 +59,9 @@ def test_known_groups_recover_features_where_input_neighbours_straddle_groups():
             )
             model.fit(X, y, groups=known)
             scores.append(feature_selection_f1(mask, model.predict_gates(X)))
-    # Measured: 0.955 / 1.0 / 1.0 with the groups, 0.874 / 0.940 / 0.880 without.
+    # Measured: 0.955 / 1.0 / 1.0 / 1.0 / 0.907 with the groups (mean 0.972),
+    # 0.874 / 0.940 / 0.880 / 0.834 / 0.750 without (0.856). Single seeds
+    # vary (seed 5: 0.901 against 0.894), hence five.
     assert np.mean(with_groups) >= 0.95, with_groups
     assert np.mean(with_groups) >= np.mean(without) + 0.08, (with_groups, without)
 
