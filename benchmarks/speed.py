@@ -118,6 +118,7 @@ QUICK = dict(dims=(20, 100), sizes=(1_000, 10_000), batches=(256,), steps=20, re
 # Windows' process clock advances in 15.6 ms ticks, longer than many of the
 # steps timed here; with BLAS on one thread, wall time measures the same.
 cpu_clock = time.perf_counter if sys.platform == "win32" else time.process_time
+clock_name = "wall time" if sys.platform == "win32" else "CPU time"
 
 
 def _load_average():
@@ -780,8 +781,8 @@ def main(argv=None):
         emit(f"torch {stg_modules[1].__version__}, stg {stg_version}.")
     emit(
         f"Steps timed per measurement: {config['steps']}, alternating "
-        f"repetitions: {config['repeats']} (median reported). CPU time, one "
-        "BLAS thread for every estimator, torch with one thread."
+        f"repetitions: {config['repeats']} (median reported). {clock_name}, "
+        "one BLAS thread for every estimator, torch with one thread."
     )
     emit()
 
@@ -842,8 +843,8 @@ def main(argv=None):
     emit("## A. Time per epoch and ratios")
     emit()
     emit(
-        "Time per epoch in CPU seconds (= median CPU time per step x steps per "
-        "epoch). Ratios of times per epoch: (a) LSPIN, (b) LLSPIN, (c) "
+        f"Time per epoch in seconds of {clock_name} (= median time per step x "
+        "steps per epoch). Ratios of times per epoch: (a) LSPIN, (b) LLSPIN, (c) "
         "MLP(pred) = MLPClassifier with LSPIN's prediction network, (d) "
         "MLP(=LSPIN) = MLPClassifier with as many parameters as LSPIN's "
         "prediction + gating networks, (e) MLP(=LLSPIN) likewise for LLSPIN. "

@@ -2,8 +2,10 @@
 
 Public estimators are thin subclasses that fix the prediction network
 (linear for LLSPIN, an MLP for LSPIN) and mix in the task (classification
-or regression, :mod:`sklspin._tasks`). Everything else - the objective, the
-affinity, Adam, early stopping, the gates API - lives here once.
+or regression, :mod:`sklspin._tasks`). This module holds what they share:
+input validation, the training loop (built from the objective of
+:mod:`sklspin._losses`, the affinity of :mod:`sklspin._affinity` and the
+Adam of :mod:`sklspin._optim`), early stopping and the gates API.
 """
 
 import math
@@ -397,7 +399,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             y,
             reset=first_pass,
             dtype=_TRAINING_DTYPES,
-            multi_output=self._accepts_multi_output(),
+            multi_output=False,
             y_numeric=False,
         )
         return X, y
@@ -420,9 +422,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 UserWarning,
             )
         return groups
-
-    def _accepts_multi_output(self):
-        return False
 
     def _targets_and_weights(self, X, y, sample_weight, reset_targets):
         """``y`` encoded for the task loss (in ``X``'s dtype) and the sample

@@ -21,10 +21,13 @@ _GATING_OUTPUT_SCALE = 0.01
 # linearly with the number of features). The bottleneck trains much worse
 # than the full matrix when many features are noise: with 150 or 250 noise
 # features next to 5 informative ones (1,000 samples, validation seeds
-# 10-13) it opened 26-32 features per sample on the two-group
-# classification (F1 0.13-0.15 against 0.75-0.76 for the full matrix), made
-# the two-group linear regression's gates global, and opened 27 features
-# per sample on make_classification (F1 0.20-0.27 against 0.62-0.79). With
+# 10-13; measured before the rate floor below) it opened 26-32 features per
+# sample on the two-group classification (F1 0.13-0.15 against 0.75-0.76
+# for the full matrix), made the two-group linear regression's gates
+# global, and opened 27 features per sample on make_classification (F1
+# 0.20-0.27 against 0.62-0.79); with the floor the gap is smaller (3.7
+# against 2.3 open features, F1 0.59 against 0.77 at 155 features,
+# benchmarks/results/many_features.md). With
 # 500 noise features the full matrix (d^2 = 255,000 weights for 750
 # training rows) was no longer better overall; its step costs 1.06 / 1.27
 # times the bottleneck's at 200 / 500 features (doc/user_guide.rst).

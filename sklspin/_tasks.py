@@ -231,9 +231,6 @@ class RegressorTask:
     same whatever the scale of ``y``; predictions are mapped back.
     """
 
-    def _accepts_multi_output(self):
-        return True
-
     def _validate_fit_input(self, X, y, first_pass):
         y_array = np.asarray(y) if not hasattr(y, "dtype") else y
         if getattr(y_array, "dtype", None) is not None and y_array.dtype.kind in "OUSb":

@@ -33,7 +33,8 @@ precision and zero FDR; it is F1 and TPR that penalise it (both are 0 when
 ``zero_division=1`` (:func:`~sklearn.metrics.f1_score`,
 :func:`~sklearn.metrics.precision_score` and
 :func:`~sklearn.metrics.recall_score` on the masks as multilabel
-indicators, ``average="samples"`` or ``"micro"``).
+indicators, with scikit-learn's ``average="samples"``, or ``"micro"`` for
+our ``"pooled"``).
 
 ``average="samples"`` (the default) returns the (weighted) mean of the
 per-sample scores, the quantity reported in the LSPIN paper for F1;

