@@ -267,6 +267,42 @@ finetune_loss_curve_ : list of float
     Mean task loss (plus the L2 penalty) of each fine-tuning epoch
     (``finetune_iter``); empty after :meth:`partial_fit`.
 """,
+    "partial_fit_summary": """
+Continues the training of ``fit`` or of previous ``partial_fit``
+calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
+moment estimates, its step count and the random stream carried over
+from the previous call, so that data too large for memory (or a
+stream) can be fitted batch by batch, e.g. by dask-ml's
+``Incremental``. ``max_iter``, ``tol`` and ``n_iter_no_change`` are
+not used and no ``ConvergenceWarning`` is raised; with the same data
+on every call, ``k`` calls give bit-for-bit the model of ``fit`` with
+``max_iter=k`` and ``finetune_iter=0`` (when its stopping rule does
+not end training earlier). Each call counts as one epoch
+(``n_iter_``) for the schedules of the penalties: the sparsity
+penalty ramps up over the first 100 calls (20 for STG) and, with
+``similarity_schedule="anneal"``, the similarity penalty drops to a
+tenth after 30.
+""",
+    "partial_fit_X": """
+X : array-like of shape (n_samples, n_features)
+    One batch of training data; standardise it first, with a scaler
+    fitted beforehand (or itself updated with ``partial_fit``).
+""",
+    "partial_fit_sample_weight": """
+sample_weight : array-like of shape (n_samples,), default=None
+    Per-sample weights, normalised to mean one within the batch;
+    ``None`` weighs every sample equally.
+""",
+    "partial_fit_affinity": """
+The gate-similarity penalty uses a k-nearest-neighbour affinity
+built within each batch (``fit`` builds it over the whole training
+set): neighbours are searched only among the batch's samples, so
+use batches large enough for them to be near (a few thousand rows,
+shuffled), and ``n_neighbors`` is reduced, with a warning, for
+batches of at most ``n_neighbors`` samples. ``early_stopping=True``
+is not supported (``ValueError``). ``feature_importances_`` and
+``gate_open_fraction_`` summarise the gates of the last batch.
+""",
 }
 
 

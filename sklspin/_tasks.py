@@ -18,6 +18,7 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import validate_data
 
 from ._base import _TRAINING_DTYPES
+from ._docs import fill_doc
 from ._losses import row_logsumexp
 
 
@@ -74,30 +75,18 @@ class ClassifierTask:
         return accuracy_score(true, predicted, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Update the model with one pass over the given batch of data.
 
-        Continues the training of ``fit`` or of previous ``partial_fit``
-        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
-        moment estimates, its step count and the random stream carried over
-        from the previous call, so that data too large for memory (or a
-        stream) can be fitted batch by batch, e.g. by dask-ml's
-        ``Incremental``. On the first call the parameters are initialised
-        from ``random_state``. ``max_iter``, ``tol`` and ``n_iter_no_change``
-        are not used and no ``ConvergenceWarning`` is raised; with the same
-        data on every call, ``k`` calls give bit-for-bit the model of
-        ``fit`` with ``max_iter=k`` and ``finetune_iter=0`` (when its
-        stopping rule does not end training earlier). Each call counts as
-        one epoch (``n_iter_``) for the schedules of the penalties: the
-        sparsity penalty ramps up over the first 100 calls (20 for STG) and,
-        with ``similarity_schedule="anneal"``, the similarity penalty drops
-        to a tenth after 30.
+        {partial_fit_summary}
+
+        On the first call the parameters are initialised from
+        ``random_state``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One batch of training data; standardise it first, with a scaler
-            fitted beforehand (or itself updated with ``partial_fit``).
+        {partial_fit_X}
 
         y : array-like of shape (n_samples,)
             Class labels of the batch.
@@ -108,9 +97,7 @@ class ClassifierTask:
             afterwards (it must then equal ``classes_``); a batch need not
             contain every class.
 
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights, normalised to mean one within the batch;
-            ``None`` weighs every sample equally.
+        {partial_fit_sample_weight}
 
         Returns
         -------
@@ -119,14 +106,7 @@ class ClassifierTask:
 
         Notes
         -----
-        The gate-similarity penalty uses a k-nearest-neighbour affinity
-        built within each batch (``fit`` builds it over the whole training
-        set): neighbours are searched only among the batch's samples, so
-        use batches large enough for them to be near (a few thousand rows,
-        shuffled), and ``n_neighbors`` is reduced, with a warning, for
-        batches of at most ``n_neighbors`` samples. ``early_stopping=True``
-        is not supported (``ValueError``). ``feature_importances_`` and
-        ``gate_open_fraction_`` summarise the gates of the last batch.
+        {partial_fit_affinity}
         """
         if _check_partial_fit_first_call(self, classes):
             if self.classes_.shape[0] < 2:
@@ -289,39 +269,25 @@ class RegressorTask:
         return r2_score(y, self._raw_output(X), sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
+    @fill_doc
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with one pass over the given batch of data.
 
-        Continues the training of ``fit`` or of previous ``partial_fit``
-        calls: one epoch of mini-batch Adam over ``(X, y)``, with Adam's
-        moment estimates, its step count and the random stream carried over
-        from the previous call, so that data too large for memory (or a
-        stream) can be fitted batch by batch, e.g. by dask-ml's
-        ``Incremental``. On the first call the parameters are initialised
-        from ``random_state`` and the internal target scaling (mean and
+        {partial_fit_summary}
+
+        On the first call the parameters are initialised from
+        ``random_state``, and the internal target scaling (mean and
         standard deviation of ``y``) is estimated from this first batch and
-        then kept. ``max_iter``, ``tol`` and ``n_iter_no_change`` are not
-        used and no ``ConvergenceWarning`` is raised; with the same data on
-        every call, ``k`` calls give bit-for-bit the model of ``fit`` with
-        ``max_iter=k`` and ``finetune_iter=0`` (when its stopping rule does
-        not end training earlier). Each call counts as one epoch (``n_iter_``) for
-        the schedules of the penalties: the sparsity penalty ramps up over
-        the first 100 calls (20 for STG) and, with
-        ``similarity_schedule="anneal"``, the similarity penalty drops to a
-        tenth after 30.
+        then kept: the first batch should represent the range of ``y``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            One batch of training data; standardise it first, with a scaler
-            fitted beforehand (or itself updated with ``partial_fit``).
+        {partial_fit_X}
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets of the batch.
 
-        sample_weight : array-like of shape (n_samples,), default=None
-            Per-sample weights, normalised to mean one within the batch;
-            ``None`` weighs every sample equally.
+        {partial_fit_sample_weight}
 
         Returns
         -------
@@ -330,16 +296,7 @@ class RegressorTask:
 
         Notes
         -----
-        The gate-similarity penalty uses a k-nearest-neighbour affinity
-        built within each batch (``fit`` builds it over the whole training
-        set): neighbours are searched only among the batch's samples, so
-        use batches large enough for them to be near (a few thousand rows,
-        shuffled), and ``n_neighbors`` is reduced, with a warning, for
-        batches of at most ``n_neighbors`` samples. The first batch should
-        represent the range of ``y``, since it fixes the target scaling.
-        ``early_stopping=True`` is not supported (``ValueError``).
-        ``feature_importances_`` and ``gate_open_fraction_`` summarise the
-        gates of the last batch.
+        {partial_fit_affinity}
         """
         first_pass = not self.__sklearn_is_fitted__()
         return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
