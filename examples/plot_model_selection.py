@@ -4,8 +4,9 @@ Choosing the sparsity weight with cross-validation
 =========================================================
 
 ``sparsity_weight`` sets the price of every open gate: too small and the
-model keeps all features, too large and it closes every gate and predicts
-a constant. This example tunes it with
+model keeps all features, too large and it closes so many gates that it
+loses accuracy (and, larger still, closes every gate and predicts a
+constant). This example tunes it with
 :class:`~sklearn.model_selection.GridSearchCV` inside a
 :class:`~sklearn.pipeline.Pipeline`, and draws the trade-off between
 accuracy and the number of features used per sample.

@@ -96,7 +96,8 @@ plt.show()
 # nearest neighbours often belong to another group, and a penalty at full
 # weight pulls the groups' gates towards each other. The default
 # ``similarity_schedule="anneal"`` keeps the full weight for the first 30
-# epochs only, which is why the gates above are those of each group. With
+# epochs only, which is why the gates above are (nearly) those of each
+# group. With
 # the penalty at full weight throughout (``"constant"``) the pull shows:
 # group 0 keeps ``x1`` and group 2 ``x4`` for only about half of their
 # samples.

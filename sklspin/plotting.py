@@ -5,9 +5,16 @@ imported only when a function of this module is called, and a clear
 :class:`ImportError` says how to install it when it is missing.
 """
 
+import warnings
+
 import numpy as np
 
 __all__ = ["plot_gate_image", "plot_gates"]
+
+# Above this many groups the rows are still sorted by group, but neither
+# separated nor labelled: one line and one label per group would cover the
+# heat map (and take minutes to draw for thousands of groups).
+_MAX_ANNOTATED_GROUPS = 50
 
 
 def _pyplot():
@@ -24,6 +31,11 @@ def _pyplot():
 
 
 def _check_gates(gates):
+    if hasattr(gates, "predict_gates"):
+        raise TypeError(
+            "gates must be an array of gate values, not an estimator: pass "
+            "estimator.predict_gates(X)."
+        )
     gates = np.asarray(gates, dtype=np.float64)
     if gates.ndim != 2 or gates.size == 0:
         raise ValueError(
@@ -42,13 +54,26 @@ def _group_order(groups, n_samples):
         raise ValueError(
             f"groups must have shape ({n_samples},) to match gates, got {groups.shape}."
         )
-    order = np.argsort(groups, kind="stable")
+    try:
+        order = np.argsort(groups, kind="stable")
+    except TypeError as exc:
+        raise TypeError(
+            f"groups must be labels of one comparable type ({exc})."
+        ) from exc
     return order, groups[order]
 
 
-def _annotate_groups(ax, sorted_groups):
+def _group_boundaries(sorted_groups):
+    """Rows where a new group starts (NaN labels form one group)."""
+    changed = sorted_groups[1:] != sorted_groups[:-1]
+    if sorted_groups.dtype.kind == "f":
+        both_nan = np.isnan(sorted_groups[1:]) & np.isnan(sorted_groups[:-1])
+        changed &= ~both_nan
+    return np.flatnonzero(changed) + 1
+
+
+def _annotate_groups(ax, sorted_groups, boundaries):
     """Lines between consecutive groups and the group names on the y axis."""
-    boundaries = np.flatnonzero(sorted_groups[1:] != sorted_groups[:-1]) + 1
     for boundary in boundaries:
         ax.axhline(boundary - 0.5, color="white", linewidth=1.5)
     starts = np.concatenate([[0], boundaries])
@@ -59,12 +84,23 @@ def _annotate_groups(ax, sorted_groups):
 
 
 def _feature_ticks(ax, n_features, feature_names):
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    ax.set_xlabel("feature")
     if feature_names is None:
+        # Numbered from 1, as in the paper; above 30 features matplotlib
+        # chooses which columns get a tick.
         if n_features <= 30:
             ax.set_xticks(np.arange(n_features))
-            ax.set_xticklabels([str(j + 1) for j in range(n_features)])
-        ax.set_xlabel("feature")
+        else:
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{round(x) + 1}"))
         return
+    if isinstance(feature_names, str):
+        raise TypeError(
+            "feature_names must be a sequence of names, got the string "
+            f"{feature_names!r}."
+        )
     feature_names = [str(name) for name in feature_names]
     if len(feature_names) != n_features:
         raise ValueError(
@@ -109,8 +145,9 @@ def plot_gates(
         :mod:`sklspin.datasets`. When given, it is drawn in a second panel
         to the right of the gates.
     feature_names : sequence of str, default=None
-        Column labels. ``None`` numbers the features from 1 (as in the
-        paper) when there are at most 30 of them.
+        Column labels. ``None`` takes the column names of a pandas
+        ``gates`` (e.g. from ``predict_gates(X, as_frame=True)``) and
+        otherwise numbers the features from 1, as in the paper.
     ax : matplotlib Axes or sequence of two Axes, default=None
         Where to draw: one Axes without ``mask_true``, two with it.
         ``None`` creates a new figure.
@@ -145,6 +182,8 @@ def plot_gates(
     (2,)
     """
     plt = _pyplot()
+    if feature_names is None and hasattr(gates, "columns"):
+        feature_names = list(gates.columns)
     gates = _check_gates(gates)
     n_samples, n_features = gates.shape
     order, sorted_groups = _group_order(groups, n_samples)
@@ -162,7 +201,7 @@ def plot_gates(
         )
         axes = axes[0]
     else:
-        axes = np.atleast_1d(np.asarray(ax, dtype=object))
+        axes = np.asarray(ax, dtype=object).ravel()
         if axes.shape != (n_panels,):
             raise ValueError(
                 f"ax must be {'one Axes' if n_panels == 1 else 'two Axes'} "
@@ -201,10 +240,25 @@ def plot_gates(
         )
         axes[1].set_title("True informative features")
 
+    boundaries = None
+    if sorted_groups is not None:
+        boundaries = _group_boundaries(sorted_groups)
+        if boundaries.size + 1 > _MAX_ANNOTATED_GROUPS:
+            warnings.warn(
+                f"groups has {boundaries.size + 1} distinct values: the rows "
+                "are sorted by group but the groups are not marked (at most "
+                f"{_MAX_ANNOTATED_GROUPS} are). groups should name a few "
+                "sub-populations, not a continuous variable.",
+                UserWarning,
+                stacklevel=2,
+            )
+            boundaries = None
     for panel in axes:
         _feature_ticks(panel, n_features, feature_names)
-        if sorted_groups is not None:
-            _annotate_groups(panel, sorted_groups)
+        if boundaries is not None:
+            _annotate_groups(panel, sorted_groups, boundaries)
+        elif sorted_groups is not None:
+            panel.set_ylabel("samples, sorted by group")
     if sorted_groups is None:
         axes[0].set_ylabel("samples")
     if n_panels == 2:
@@ -231,8 +285,8 @@ def plot_gate_image(
 
     Parameters
     ----------
-    gates : array-like of shape (n_features,)
-        The gates of one sample, e.g. ``model.predict_gates(X[i:i+1])[0]``.
+    gates : array-like of shape (n_features,) or (1, n_features)
+        The gates of one sample, e.g. ``model.predict_gates(X[i:i+1])``.
     image_shape : tuple of int
         ``(height, width)`` with ``height * width == n_features``.
     image : array-like of shape (n_features,) or image_shape, default=None
@@ -267,7 +321,23 @@ def plot_gate_image(
     'open pixels'
     """
     plt = _pyplot()
-    gates = np.asarray(gates, dtype=np.float64).ravel()
+    gates = np.asarray(gates, dtype=np.float64)
+    if gates.ndim == 2 and gates.shape[0] == 1:
+        gates = gates[0]  # predict_gates of one sample
+    if gates.ndim != 1:
+        raise ValueError(
+            "gates must be the gates of one sample, of shape (n_features,) "
+            f"or (1, n_features); got shape {gates.shape}."
+        )
+    if (
+        np.ndim(image_shape) != 1
+        or len(image_shape) != 2
+        or any(int(size) != size or size < 1 for size in image_shape)
+    ):
+        raise ValueError(
+            f"image_shape must be (height, width), two positive integers; got "
+            f"{image_shape!r}."
+        )
     image_shape = tuple(int(size) for size in image_shape)
     if int(np.prod(image_shape)) != gates.size:
         raise ValueError(
