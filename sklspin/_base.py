@@ -38,9 +38,8 @@ from ._affinity import (
 from ._docs import fill_doc
 from ._gates import gate_values
 from ._gating import (
-    _AUTO_FULL_GATING_MAX_FEATURES,
-    _AUTO_GATING_WIDTH,
     _GATING_OUTPUT_SCALE,
+    auto_gating_hidden_sizes,
     gating_rate_multipliers,
     initial_gate_bias,
     lspin_gate_means,
@@ -265,10 +264,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _gating_hidden_sizes(self, n_features):
         """Hidden layer sizes of the gating network for ``n_features`` inputs."""
         if isinstance(self.gating_hidden_layer_sizes, str):  # "auto"
-            linear = self.gating_activation == "identity"
-            if linear and n_features <= _AUTO_FULL_GATING_MAX_FEATURES:
-                return ()
-            return (_AUTO_GATING_WIDTH,)
+            return auto_gating_hidden_sizes(
+                n_features, linear=self.gating_activation == "identity"
+            )
         return _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
 
     def _init_gate_params(self, n_features, rng):

@@ -67,6 +67,18 @@ GATE_MEAN_OUTPUT = BoundedTanh(MU_LOW, MU_HIGH)
 _INITIAL_MU = 0.25
 
 
+def auto_gating_hidden_sizes(n_features, linear):
+    """Hidden layer sizes of ``gating_hidden_layer_sizes="auto"``.
+
+    One hidden layer of ``_AUTO_GATING_WIDTH``; for a linear gating network,
+    none (one ``n_features x n_features`` matrix) up to
+    ``_AUTO_FULL_GATING_MAX_FEATURES`` features.
+    """
+    if linear and n_features <= _AUTO_FULL_GATING_MAX_FEATURES:
+        return ()
+    return (_AUTO_GATING_WIDTH,)
+
+
 def lspin_gate_means(gate_params, X, activation="tanh"):
     """Gate means of the LSPIN gating network.
 
