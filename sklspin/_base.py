@@ -390,6 +390,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     # Fitting
     # ------------------------------------------------------------------
+    # Numeric, possibly 2-D targets (the regressors' RegressorTask sets it).
+    _numeric_targets = False
+
     def _validate_fit_input(self, X, y, first_pass):
         X, y = validate_data(
             self,
@@ -397,8 +400,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             y,
             reset=first_pass,
             dtype=_TRAINING_DTYPES,
-            multi_output=False,
-            y_numeric=False,
+            multi_output=self._numeric_targets,
+            y_numeric=self._numeric_targets,
         )
         return X, y
 

@@ -15,9 +15,7 @@ from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
 )
-from sklearn.utils.validation import validate_data
 
-from ._base import _TRAINING_DTYPES
 from ._docs import fill_doc
 from ._losses import row_logsumexp
 
@@ -211,6 +209,8 @@ class RegressorTask:
     same whatever the scale of ``y``; predictions are mapped back.
     """
 
+    _numeric_targets = True
+
     def _validate_fit_input(self, X, y, first_pass):
         y_array = np.asarray(y) if not hasattr(y, "dtype") else y
         if getattr(y_array, "dtype", None) is not None and y_array.dtype.kind in "OUSb":
@@ -222,16 +222,7 @@ class RegressorTask:
                     f"values of dtype {y_array.dtype} that cannot be converted to "
                     "float. Use a classifier for class labels."
                 ) from exc
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            reset=first_pass,
-            dtype=_TRAINING_DTYPES,
-            multi_output=True,
-            y_numeric=True,
-        )
-        return X, y
+        return super()._validate_fit_input(X, y, first_pass)
 
     def _encode_targets(self, y, first_pass, sample_weight=None):
         y = np.asarray(y, dtype=np.float64)
