@@ -123,13 +123,14 @@ max_iter : int, default=500
 tol : float, default=1e-5
     Tolerance for the stopping rule: training stops when the training loss
     (or the validation score, with ``early_stopping``) has not improved by
-    at least ``tol`` for ``n_iter_no_change`` consecutive epochs. Smaller
+    at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs. Smaller
     than scikit-learn's MLPs' ``1e-4``: the regressors fit standardised
     targets, and a near-exact fit keeps improving by less than ``1e-4``
     per epoch long after the rule would stop it.
 
 n_iter_no_change : int, default=50
-    Number of epochs without improvement before stopping.
+    Number of consecutive epochs without improvement tolerated: training
+    stops at the next one, as in scikit-learn's MLPs.
 
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (stratified for
@@ -156,11 +157,12 @@ warm_start : bool, default=False
     Reuse the parameters of the previous call to ``fit`` as initialisation.
     As in scikit-learn's MLPs, Adam starts afresh and the random draws
     restart from ``random_state``, so two fits of ``max_iter=k`` are not
-    one fit of ``max_iter=2 * k``. Unlike them, the epoch count carries
-    over: ``n_iter_`` and ``t_`` keep counting, and the penalties'
-    schedules (the ramp of the sparsity penalty, the anneal of the
-    similarity penalty) continue where the previous fit left them instead
-    of starting again. Use :meth:`partial_fit` to continue the optimizer
+    one fit of ``max_iter=2 * k``. As in them, ``t_`` and ``loss_curve_``
+    carry over; unlike them, so does the epoch count ``n_iter_`` (theirs
+    counts the last fit's epochs only), and the penalties' schedules (the
+    ramp of the sparsity penalty, the anneal of the similarity penalty),
+    which run on it, continue where the previous fit left them instead of
+    starting again. Use :meth:`partial_fit` to continue the optimizer
     too.
 
 random_state : int, RandomState instance or None, default=None
@@ -184,7 +186,8 @@ loss_curve_ : list of float
 {finetune_attribute}
 
 n_iter_ : int
-    Number of epochs run.
+    Number of epochs run since the parameters were initialised: across
+    ``warm_start`` fits and ``partial_fit`` calls too.
 
 t_ : int
     Number of training samples seen by the optimizer.
@@ -196,8 +199,8 @@ best_loss_ : float or None
     ``early_stopping=True``.
 
 validation_scores_ : list of float or None
-    Validation score of each epoch with ``early_stopping=True``, else
-    ``None``.
+    Validation score of each epoch of the last ``fit`` with
+    ``early_stopping=True``, else ``None``.
 
 best_validation_score_ : float or None
     Best validation score, or ``None`` without early stopping.

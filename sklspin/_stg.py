@@ -310,7 +310,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     {finetune_attribute}
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run since the parameters were initialised: across
+        ``warm_start`` fits and ``partial_fit`` calls too.
 
     t_ : int
         Number of training samples seen by the optimizer.
@@ -321,9 +322,11 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         that the stopping rule compares losses of one objective), or
         ``None`` with ``early_stopping=True``.
 
-    validation_scores_ : list of shape (`n_iter_`,) or None
-        Accuracy on the validation split after every epoch; ``None``
-        unless ``early_stopping=True``.
+    validation_scores_ : list of float or None
+        Accuracy on the validation split after every epoch of the last
+        ``fit`` (one entry per epoch of that fit, also when ``warm_start``
+        keeps counting ``n_iter_``); ``None`` unless
+        ``early_stopping=True``.
 
     best_validation_score_ : float or None
         Best validation score; ``None`` unless ``early_stopping=True``.
@@ -540,7 +543,8 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     {finetune_attribute}
 
     n_iter_ : int
-        Number of epochs run.
+        Number of epochs run since the parameters were initialised: across
+        ``warm_start`` fits and ``partial_fit`` calls too.
 
     t_ : int
         Number of training samples seen by the optimizer.
@@ -551,9 +555,11 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         that the stopping rule compares losses of one objective), or
         ``None`` with ``early_stopping=True``.
 
-    validation_scores_ : list of shape (`n_iter_`,) or None
-        R^2 on the validation split after every epoch; ``None``
-        unless ``early_stopping=True``.
+    validation_scores_ : list of float or None
+        R^2 on the validation split after every epoch of the last
+        ``fit`` (one entry per epoch of that fit, also when ``warm_start``
+        keeps counting ``n_iter_``); ``None`` unless
+        ``early_stopping=True``.
 
     best_validation_score_ : float or None
         Best validation score; ``None`` unless ``early_stopping=True``.
