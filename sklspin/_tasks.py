@@ -39,8 +39,10 @@ class ClassifierTask:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:
                 raise ValueError(
-                    f"y contains labels {unseen.tolist()} not seen in the first "
-                    f"fit (classes_={self.classes_.tolist()})."
+                    f"y contains labels {unseen.tolist()} that are not in "
+                    f"classes_={self.classes_.tolist()}: the model can only be "
+                    "updated on the classes it was set up with (by fit, or by "
+                    "the classes argument of the first partial_fit call)."
                 )
         encoded = self._label_binarizer.transform(y).astype(np.float64)
         if self.classes_.shape[0] == 2:

@@ -628,8 +628,12 @@ def test_partial_fit_classes(estimator):
     model.partial_fit(X, y)
     with pytest.raises(ValueError, match="is not the same as on last call"):
         model.partial_fit(X, y, classes=["a", "b"])
-    with pytest.raises(ValueError, match=r"labels \['z'\]"):
+    with pytest.raises(ValueError, match=r"labels \['z'\] that are not in classes_"):
         model.partial_fit(X[:3], np.array(["a", "b", "z"]))
+    # On the first call the message points at the classes argument, not at
+    # an earlier fit that never happened.
+    with pytest.raises(ValueError, match=r"\['c'\] .* classes argument of the first"):
+        clone(estimator).partial_fit(X, np.where(y == "a", "c", y), classes=["a", "b"])
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
