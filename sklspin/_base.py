@@ -416,6 +416,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 f"shape {groups.shape}."
             )
         check_consistent_length(X, groups)
+        try:
+            # The neighbour search sorts the labels to form the groups.
+            np.unique(groups)
+        except TypeError as error:
+            kinds = sorted({type(label).__name__ for label in groups})
+            raise ValueError(
+                "groups must hold labels of one sortable kind (e.g. all "
+                f"integers or all strings); got labels of types {kinds}, "
+                f"which numpy cannot sort ({error})."
+            ) from None
         if self._similarity_weight() <= 0:
             warn_user(
                 "groups has no effect with similarity_weight=0: they only "

@@ -647,6 +647,9 @@ def test_groups_are_validated(data):
         est.fit(X, y, groups=np.zeros((X.shape[0], 2)))
     with pytest.raises(ValueError, match="groups contains NaN"):
         est.fit(X, y, groups=np.full(X.shape[0], np.nan))
+    mixed = np.array([None, "a"] * (X.shape[0] // 2), dtype=object)
+    with pytest.raises(ValueError, match=r"one sortable kind .*'NoneType', 'str'"):
+        est.fit(X, y, groups=mixed)
     with pytest.warns(UserWarning, match="groups has no effect with similarity"):
         est.set_params(similarity_weight=0.0).fit(X, y, groups=np.zeros(X.shape[0]))
 
