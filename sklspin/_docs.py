@@ -134,12 +134,13 @@ n_iter_no_change : int, default=50
 
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (stratified for
-    classifiers), stop when its score (accuracy or R^2, with noise-free
-    gates) stops improving, and keep the best parameters. Only epochs after
-    the ramp of the sparsity penalty (the first 100) compete: parameters
-    trained against the weaker penalty of the ramp, whose gates are not
-    sparse yet, are never kept, and a fit that ends inside the ramp keeps
-    its last parameters.
+    classifiers when every class has at least 2 samples and each part room
+    for one of every class, else at random), stop when its score (accuracy
+    or R^2, with noise-free gates) stops improving, and keep the best
+    parameters. Only epochs after the ramp of the sparsity penalty (the
+    first 100) compete: parameters trained against the weaker penalty of the
+    ramp, whose gates are not sparse yet, are never kept, and a fit that
+    ends inside the ramp keeps its last parameters.
 
 validation_fraction : float, default=0.1
     Fraction of the training data held out when ``early_stopping=True``.

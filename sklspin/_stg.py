@@ -226,8 +226,10 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified by
-        class), stop on its accuracy and keep the best parameters among the
-        epochs after the ramp of the sparsity penalty (the first 20).
+        class when every class has at least 2 samples and each part room
+        for one of every class, else at random), stop on its accuracy and
+        keep the best parameters among the epochs after the ramp of the
+        sparsity penalty (the first 20).
 
     validation_fraction : float, default=0.1
         Fraction of the training data held out when ``early_stopping=True``.

@@ -7,6 +7,8 @@ task loss, the validation score of early stopping, ``partial_fit`` and the
 predictions. Everything the two tasks share lives in :mod:`sklspin._base`.
 """
 
+import math
+
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.metrics import accuracy_score, r2_score
@@ -59,8 +61,16 @@ class ClassifierTask:
         return 1 if n_classes == 2 else n_classes
 
     def _split_stratify(self, y):
-        # The labels as given (1-D), so that split errors name the user's
-        # classes; their sorted codes are those of the encoded targets.
+        # Stratified when it can be: every class needs 2 samples, and each
+        # part room for one of every class. Otherwise a plain random split,
+        # which scikit-learn's MLPs always use for more than two classes.
+        n_samples = y.shape[0]
+        n_validation = math.ceil(self.validation_fraction * n_samples)
+        counts = np.unique(y, return_counts=True)[1]
+        if counts.min() < 2 or min(n_validation, n_samples - n_validation) < (
+            counts.shape[0]
+        ):
+            return None
         return y
 
     def _decision(self, X):

@@ -184,6 +184,36 @@ def test_early_stopping(estimator, data):
 
 
 @pytest.mark.parametrize(
+    "estimator", CLASSIFIERS + WITH_STG[-1:], ids=_ids(CLASSIFIERS + WITH_STG[-1:])
+)
+@pytest.mark.parametrize("case", ["single-member class", "fewer rows than classes"])
+def test_early_stopping_splits_at_random_when_it_cannot_stratify(estimator, case):
+    # Where a stratified split is impossible, scikit-learn's MLPs fit (they
+    # stratify binary targets only): so do these, with a random split.
+    rng = np.random.RandomState(0)
+    if case == "single-member class":
+        X = rng.normal(size=(60, 3))
+        y = np.array(["x", "y"] * 30)
+        y[0], fraction = "z", 0.1
+    else:  # a validation part of 2 rows for 3 classes
+        X = rng.normal(size=(20, 3))
+        y, fraction = np.arange(20) % 3, 0.1
+    model = clone(estimator).set_params(
+        early_stopping=True, validation_fraction=fraction
+    )
+    model.fit(X, y)
+    assert len(model.classes_) == 3
+    assert len(model.validation_scores_) == model.n_iter_
+    # The split is the unstratified one of the same random stream: its
+    # accuracy under the best epoch's parameters is the best score.
+    model.set_params(finetune_iter=0).fit(X, y)
+    _, X_val, _, y_val = train_test_split(
+        X, y, test_size=fraction, random_state=np.random.RandomState(0)
+    )
+    assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
+
+
+@pytest.mark.parametrize(
     "estimator", [CLASSIFIERS[0], REGRESSORS[1]], ids=_ids(ALL)[::3]
 )
 def test_early_stopping_restores_the_best_epoch(estimator, data, monkeypatch):
