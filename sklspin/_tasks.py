@@ -67,9 +67,8 @@ class ClassifierTask:
         n_samples = y.shape[0]
         n_validation = math.ceil(self.validation_fraction * n_samples)
         counts = np.unique(y, return_counts=True)[1]
-        if counts.min() < 2 or min(n_validation, n_samples - n_validation) < (
-            counts.shape[0]
-        ):
+        smaller_part = min(n_validation, n_samples - n_validation)
+        if counts.min() < 2 or smaller_part < counts.shape[0]:
             return None
         return y
 
