@@ -698,7 +698,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         y_encoded, sample_weight = self._targets_and_weights(
             X, y, sample_weight, reset_targets
         )
-        _warn_if_far_from_unit_scale(X)
+        # Warnings about the data are given once, on the first call: a
+        # stream of batches would repeat them on every call.
+        if first_pass:
+            _warn_if_far_from_unit_scale(X)
 
         state = None if first_pass else getattr(self, "_training_state", None)
         if state is None:
@@ -707,7 +710,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             rng = state["rng"]
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
-        data = self._training_data(X, y_encoded, sample_weight, rng)
+        data = self._training_data(
+            X, y_encoded, sample_weight, rng, warn_on_size=first_pass
+        )
         params = [p.astype(X.dtype) for p in self._params()]
         optimizer = self._make_optimizer(params, state)
 
@@ -755,8 +760,14 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.t_ = 0
         self.__dict__.pop("_training_state", None)
 
-    def _training_data(self, X_train, y_train, w_train, rng, groups=None):
+    def _training_data(
+        self, X_train, y_train, w_train, rng, groups=None, warn_on_size=True
+    ):
         """Everything one epoch needs: data, neighbour sampler, objective spec.
+
+        ``warn_on_size=False`` clips ``batch_size`` and ``n_neighbors`` to
+        the rows without a warning (later ``partial_fit`` calls: the first
+        call has warned).
 
         The kNN affinity is built here, over ``X_train``: over the whole
         training set in ``fit``, over the given batch in ``partial_fit``;
@@ -775,7 +786,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         sampler = neighbour_weight = None
         has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
-            n_neighbors = effective_n_neighbors(self.n_neighbors, n_train)
+            if warn_on_size:
+                n_neighbors = effective_n_neighbors(self.n_neighbors, n_train)
+            else:
+                n_neighbors = min(self.n_neighbors, n_train - 1)
             self.n_neighbors_ = n_neighbors
             if groups is not None:  # neighbours only within each group
                 largest_group = np.unique(groups, return_counts=True)[1].max()
@@ -809,7 +823,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         elif has_affinity:
             self.n_neighbors_ = 0
 
-        batch_size = self._effective_batch_size(n_train)
+        batch_size = self._effective_batch_size(n_train, warn_on_size)
         spec = ObjectiveSpec(
             n_gate_params=n_gate_params,
             gate_means=self._gate_means,
@@ -1047,10 +1061,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _after_training(self):
         """Hook run at the end of ``fit`` and ``partial_fit``."""
 
-    def _effective_batch_size(self, n_train):
+    def _effective_batch_size(self, n_train, warn=True):
         if self.batch_size == "auto":
             return min(n_train, 256, max(32, n_train // 16))
         if self.batch_size > n_train:
+            if not warn:
+                return n_train
             warn_user(
                 f"Got batch_size={self.batch_size} larger than the number of "
                 f"training samples ({n_train}); using batch_size={n_train}.",

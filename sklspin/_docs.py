@@ -285,7 +285,9 @@ not end training earlier). Each call counts as one epoch
 (``n_iter_``) for the schedules of the penalties: the sparsity
 penalty ramps up over the first 100 calls (20 for STG) and, with
 ``similarity_schedule="anneal"``, the similarity penalty drops to a
-tenth after 30.
+tenth after 30. Warnings about the data (features far from unit
+scale, fewer rows than ``batch_size`` or than ``n_neighbors + 1``)
+are given on the first call only.
 """,
     "partial_fit_X": """
 X : array-like of shape (n_samples, n_features)

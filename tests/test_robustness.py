@@ -288,8 +288,10 @@ def test_early_stopping_with_a_class_too_small_to_split(estimator):
     y = np.zeros(40, dtype=int)
     y[0] = 1
     model = clone(estimator).set_params(early_stopping=True)
-    with pytest.raises(ValueError, match="least populated class"):
-        model.fit(X, y)
+    # No stratified split exists: a random one is used (see _split_stratify).
+    model.fit(X, y)
+    assert model.classes_.tolist() == [0, 1]
+    assert len(model.validation_scores_) == model.n_iter_
 
 
 @pytest.mark.parametrize("scale", [1e-300, 1e-8, 1e8, 1e150])
@@ -634,6 +636,28 @@ def test_partial_fit_classes(estimator):
     # an earlier fit that never happened.
     with pytest.raises(ValueError, match=r"\['c'\] .* classes argument of the first"):
         clone(estimator).partial_fit(X, np.where(y == "a", "c", y), classes=["a", "b"])
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
+def test_partial_fit_warns_about_the_data_on_the_first_call_only(estimator):
+    X, y = _data_for(estimator, n=40)
+    X = 1e4 * X  # far from unit scale
+    kwargs = {"classes": np.unique(y)} if is_classifier(estimator) else {}
+    model = clone(estimator).set_params(batch_size=16)
+    if "n_neighbors" in model.get_params():
+        model.set_params(n_neighbors=10)
+    expected = ["far from unit scale", "larger than the number of training"]
+    if "n_neighbors" in model.get_params():
+        expected.append("n_neighbors=10 is not smaller")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for start in range(0, 40, 8):  # five batches of 8 rows
+            model.partial_fit(X[start : start + 8], y[start : start + 8], **kwargs)
+    messages = [str(w.message) for w in caught if w.category is UserWarning]
+    assert len(messages) == len(expected)
+    for text in expected:
+        assert sum(text in message for message in messages) == 1, text
+    assert model.n_iter_ == 5
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
