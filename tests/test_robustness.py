@@ -20,6 +20,7 @@ import pickle
 import re
 import sys
 import warnings
+from unittest import mock
 
 import autograd.numpy as anp
 import numpy as np
@@ -462,6 +463,32 @@ def test_warnings_point_at_the_callers_line_through_a_pipeline():
     assert len(caught) >= 2, [str(w.message) for w in caught]
     for warning in caught:
         assert warning.filename == __file__, (str(warning.message), warning.filename)
+
+
+def test_warnings_point_at_the_callers_line_through_joblib():
+    from sklearn.model_selection import cross_val_score
+
+    X = np.random.RandomState(0).standard_normal((40, 3))
+    model = LSPINClassifier(max_iter=2, random_state=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        cross_val_score(model, X, [0, 1] * 20, cv=2)
+    assert len(caught) == 2, [str(w.message) for w in caught]
+    for warning in caught:
+        assert issubclass(warning.category, ConvergenceWarning)
+        assert warning.filename == __file__, (str(warning.message), warning.filename)
+
+
+def test_a_warning_without_a_caller_outside_the_packages_stays_in_sklspin():
+    from sklspin._warnings import warn_user
+
+    # As in a joblib worker process, every frame above is "internal".
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mock.patch("sklspin._warnings._is_internal", return_value=True):
+            warn_user("no user frame")
+    assert len(caught) == 1
+    assert caught[0].filename == __file__
 
 
 # ---------------------------------------------------------------------------
