@@ -374,14 +374,16 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         for start in range(0, X.shape[0], step):
             yield slice(start, start + step)
 
-    def _raw_output(self, X):
+    def _raw_output(self, X, dtype=None):
+        """The prediction network's output for ``X``, block by block; each
+        block is first cast to ``dtype`` if given (prediction: float64)."""
         pred_params = []
         for W, b in zip(self.coefs_, self.intercepts_):
             pred_params.extend([W, b])
         activation = self._prediction_activation()
         outputs = []
         for block in self._row_blocks(X):
-            rows = X[block]
+            rows = X[block] if dtype is None else X[block].astype(dtype, copy=False)
             gates = self._gates_of(rows)
             with one_blas_thread():
                 outputs.append(mlp_forward(pred_params, rows * gates, activation))
@@ -1149,10 +1151,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         """
         check_is_fitted(self)
         index = getattr(X, "index", None) if as_frame else None
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = self._predict_input(X)
         gates = np.empty(X.shape)
         for block in self._row_blocks(X):
-            gates[block] = self._gates_of(X[block])
+            gates[block] = self._gates_of(X[block].astype(np.float64, copy=False))
         if not as_frame:
             return gates
         try:
@@ -1168,8 +1170,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return pd.DataFrame(gates, columns=list(columns), index=index)
 
     def _predict_input(self, X):
+        """``X`` validated for prediction. float32 is kept (each block is
+        cast to float64 in turn), so that memory stays bounded by the
+        blocks; other dtypes are converted to float64."""
         check_is_fitted(self)
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        return validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

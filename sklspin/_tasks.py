@@ -72,8 +72,8 @@ class ClassifierTask:
             return None
         return y
 
-    def _decision(self, X):
-        return self._raw_output(X)
+    def _decision(self, X, dtype=None):
+        return self._raw_output(X, dtype)
 
     def _validation_score(self, X, y, sample_weight):
         logits = self._decision(X)
@@ -142,7 +142,7 @@ class ClassifierTask:
             Predicted class labels.
         """
         X = self._predict_input(X)
-        logits = self._decision(X)
+        logits = self._decision(X, np.float64)
         if logits.shape[1] == 1:
             return self.classes_[(logits[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(logits, axis=1)]
@@ -161,7 +161,7 @@ class ClassifierTask:
             Log-probabilities, columns ordered as ``classes_``.
         """
         X = self._predict_input(X)
-        logits = self._decision(X)
+        logits = self._decision(X, np.float64)
         if logits.shape[1] == 1:
             logits = np.hstack([np.zeros_like(logits), logits])
         return logits - row_logsumexp(logits)
@@ -317,7 +317,7 @@ class RegressorTask:
             Predicted values, 1-D when the model was fitted on 1-D ``y``.
         """
         X = self._predict_input(X)
-        y_pred = self._raw_output(X) * self._y_scale + self._y_mean
+        y_pred = self._raw_output(X, np.float64) * self._y_scale + self._y_mean
         if self._y_is_1d:
             return y_pred[:, 0]
         return y_pred

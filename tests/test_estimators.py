@@ -1016,10 +1016,10 @@ def test_predicting_many_rows_takes_memory_of_a_block_not_of_X():
     model = LSPINClassifier(max_iter=3, random_state=0).fit(X, X[:, 0] > 0)
     X_large = rng.normal(size=(200_000, 20))  # 32 MB
 
-    def memory_beyond_the_output(method):
+    def memory_beyond_the_output(method, X=X_large):
         tracemalloc.start()
         try:
-            output = method(X_large)
+            output = method(X)
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -1031,3 +1031,14 @@ def test_predicting_many_rows_takes_memory_of_a_block_not_of_X():
     assert memory_beyond_the_output(model.predict_proba) < 0.75
     assert memory_beyond_the_output(model.predict_gates) < 0.5
     assert memory_beyond_the_output(model._summarise_gates) < 0.5
+    # float32 rows are cast to float64 block by block, not all at once (a
+    # float64 copy of X alone is 1.0 here), with the same results.
+    X_float32 = X_large.astype(np.float32)
+    for method, bound in [(model.predict_proba, 0.75), (model.predict_gates, 0.5)]:
+        assert memory_beyond_the_output(method, X_float32) < bound
+        np.testing.assert_array_equal(
+            method(X_float32[:5000]), method(X_float32[:5000].astype(np.float64))
+        )
+    assert model.predict(X_float32[:5000]).tolist() == (
+        model.predict(X_float32[:5000].astype(np.float64)).tolist()
+    )

@@ -804,6 +804,12 @@ def test_float32_input_is_trained_in_float32(estimator, monkeypatch):
         assert from32.predict_proba(X32).dtype == np.float64
     else:
         assert from32.predict(X32).dtype == np.float64
+    # Prediction computes in float64 (block by block) whatever X's dtype.
+    for method in ("predict", "predict_gates"):
+        np.testing.assert_array_equal(
+            getattr(from32, method)(X32),
+            getattr(from32, method)(X32.astype(np.float64)),
+        )
 
     recorder.dtypes.clear()
     from64 = clone(short).fit(X32.astype(np.float64), y)
