@@ -316,6 +316,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         ``None`` when the caller gave none.
         """
 
+    def _batch_targets(self, targets, dtype):
+        """The task loss's targets for a batch's rows of the encoded
+        targets (the classifiers one-hot encode class codes here)."""
+        return targets
+
     @abstractmethod
     def _task_loss_name(self):
         """Key of :data:`sklspin._losses.TASK_LOSSES`."""
@@ -443,12 +448,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         weights = _normalised_sample_weight(sample_weight, X)
         given = None if sample_weight is None else weights
         y_encoded = self._encode_targets(y, reset_targets, given)
-        return y_encoded.astype(X.dtype, copy=False), weights
+        if y_encoded.dtype.kind == "f":  # integer class codes stay integers
+            y_encoded = y_encoded.astype(X.dtype, copy=False)
+        return y_encoded, weights
 
     # Private attributes that fit and partial_fit set next to the public
     # fitted ones (those end with "_").
     _PRIVATE_FITTED_STATE = (
-        "_label_binarizer",
         "_no_improvement_count",
         "_training_state",
         "_y_is_1d",
@@ -919,7 +925,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 X_neighbours = neighbour_weight = None
             return Batch(
                 X=X_batch,
-                y=y_train[idx],
+                y=self._batch_targets(y_train[idx], X_train.dtype),
                 sample_weight=w_train[idx],
                 # RandomState draws float64 only.
                 noise=rng.standard_normal(X_batch.shape).astype(
@@ -985,7 +991,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             gates = gate_values(self._gate_means(gate_params, X_batch))
             return Batch(
                 X=np.multiply(X_batch, gates, dtype=X_batch.dtype),
-                y=data.y[idx],
+                y=self._batch_targets(data.y[idx], data.X.dtype),
                 sample_weight=data.sample_weight[idx],
                 noise=None,
                 X_neighbours=None,

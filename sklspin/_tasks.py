@@ -12,10 +12,10 @@ import math
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
     check_classification_targets,
+    unique_labels,
 )
 
 from ._docs import fill_doc
@@ -26,17 +26,19 @@ class ClassifierTask:
     """Classification-specific parts shared by the LSPIN-family classifiers."""
 
     def _encode_targets(self, y, first_pass, sample_weight=None):
+        """Binary targets as 0.0 / 1.0 (``classes_[1]`` is 1); more classes
+        as integer codes (indices into ``classes_``), one-hot encoded batch
+        by batch (:meth:`_batch_targets`) rather than held for every row."""
         check_classification_targets(y)
         if first_pass:
-            binarizer = LabelBinarizer().fit(y)
-            if binarizer.classes_.shape[0] < 2:
+            classes = unique_labels(y)
+            if classes.shape[0] < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{binarizer.classes_[0]!r}."
+                    f"{classes[0]!r}."
                 )
-            self._label_binarizer = binarizer
-            self.classes_ = binarizer.classes_
+            self.classes_ = classes
         else:
             unseen = np.setdiff1d(np.unique(y), self.classes_)
             if unseen.size:
@@ -46,10 +48,17 @@ class ClassifierTask:
                     "updated on the classes it was set up with (by fit, or by "
                     "the classes argument of the first partial_fit call)."
                 )
-        encoded = self._label_binarizer.transform(y).astype(np.float64)
+        codes = np.searchsorted(self.classes_, y)
         if self.classes_.shape[0] == 2:
-            return encoded[:, 0]
-        return encoded
+            return codes.astype(np.float64)
+        return codes
+
+    def _batch_targets(self, targets, dtype):
+        if targets.dtype.kind == "f":  # binary
+            return targets
+        one_hot = np.zeros((targets.shape[0], self.classes_.shape[0]), dtype=dtype)
+        one_hot[np.arange(targets.shape[0]), targets] = 1
+        return one_hot
 
     def _task_loss_name(self):
         if self.classes_.shape[0] == 2:
@@ -77,11 +86,12 @@ class ClassifierTask:
 
     def _validation_score(self, X, y, sample_weight):
         logits = self._decision(X)
-        if y.ndim == 1:
-            predicted, true = (logits[:, 0] > 0).astype(int), y.astype(int)
+        # y: the encoded targets, 0.0 / 1.0 or integer codes.
+        if logits.shape[1] == 1:
+            predicted = (logits[:, 0] > 0).astype(int)
         else:
-            predicted, true = np.argmax(logits, axis=1), np.argmax(y, axis=1)
-        return accuracy_score(true, predicted, sample_weight=sample_weight)
+            predicted = np.argmax(logits, axis=1)
+        return accuracy_score(y.astype(int), predicted, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @fill_doc
@@ -125,7 +135,6 @@ class ClassifierTask:
                     f"{type(self).__name__} needs at least 2 classes, but "
                     f"classes={classes_.tolist()} contains only one."
                 )
-            self._label_binarizer = LabelBinarizer().fit(self.classes_)
         return self._partial_fit(X, y, sample_weight, reset_targets=False)
 
     def predict(self, X):

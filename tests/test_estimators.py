@@ -1008,6 +1008,35 @@ def test_predictions_in_blocks_of_rows_match_all_rows_at_once(est, data, monkeyp
     np.testing.assert_array_equal(model.gate_open_fraction_, summaries[1])
 
 
+def test_many_classes_are_held_as_codes_and_one_hot_encoded_per_batch():
+    import tracemalloc
+
+    from sklearn.preprocessing import LabelBinarizer
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20_000, 4))
+    y = np.array([f"c{i}" for i in range(100)])[np.arange(20_000) % 100]
+    model = LSPINClassifier(
+        hidden_layer_sizes=(8,), max_iter=1, finetune_iter=0, similarity_weight=0
+    )
+    codes, _ = model._targets_and_weights(X, y, None, True)
+    assert codes.shape == (20_000,) and codes.dtype.kind == "i"
+    one_hot = model._batch_targets(codes[:300], np.float32)
+    assert one_hot.dtype == np.float32
+    np.testing.assert_array_equal(one_hot, LabelBinarizer().fit(y).transform(y[:300]))
+    # Held one-hot for every row, the targets alone took 16 MB (25 times X).
+    # The first fit of a process also imports lazily (about 34 MB traced).
+    clone(model).fit(X[:500], y[:500])
+    tracemalloc.start()
+    try:
+        model.fit(X, y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * X.nbytes
+    assert model.predict_proba(X[:5]).shape == (5, 100)
+
+
 def test_predicting_many_rows_takes_memory_of_a_block_not_of_X():
     import tracemalloc
 
