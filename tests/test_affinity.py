@@ -9,12 +9,16 @@ from sklspin import _affinity as affinity_module
 from sklspin._affinity import (
     EXACT_MAX_FEATURES,
     EXACT_MAX_SAMPLES,
+    KD_TREE_MAX_FEATURES,
+    SMALL_GROUP_MAX_SAMPLES,
     NeighbourSampler,
     _resolve_algorithm,
     approximate_nearest_neighbors,
+    brute_force_nearest_neighbors,
     effective_n_neighbors,
     knn_gaussian_affinity,
     nearest_neighbors,
+    uses_kd_tree,
 )
 
 
@@ -415,7 +419,7 @@ def test_large_groups_use_the_approximate_search(gaussian_20d, monkeypatch):
     monkeypatch.setattr(affinity_module, "EXACT_MAX_SAMPLES", 300)
     monkeypatch.setattr(
         affinity_module,
-        "nearest_neighbors",
+        "brute_force_nearest_neighbors",
         lambda X, k: calls.append(("exact", X.shape[0])) or real_exact(X, k),
     )
     monkeypatch.setattr(
@@ -430,3 +434,273 @@ def test_large_groups_use_the_approximate_search(gaussian_20d, monkeypatch):
     groups = np.r_[np.zeros(n - 100), np.ones(100)]
     knn_gaussian_affinity(gaussian_20d, 5, groups=groups)
     assert sorted(calls) == [("approximate", n - 100), ("exact", 100)]
+
+
+# ---------------------------------------------------------------------------
+# The exact search in many dimensions: blocked brute force
+# ---------------------------------------------------------------------------
+def with_duplicates(n, d, seed):
+    """Gaussian rows, a tenth of them repeated (some three times)."""
+    rng = np.random.RandomState(seed)
+    X = rng.standard_normal((n, d))
+    X[n - n // 10 :] = X[rng.randint(n // 5, size=n // 10)]
+    return X
+
+
+def dense_neighbours(X, k):
+    """Reference: the k nearest of a full distance matrix, ties by index."""
+    dist = cdist(X, X)
+    np.fill_diagonal(dist, np.inf)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :k]
+    return order, np.take_along_axis(dist, order, axis=1)
+
+
+def assert_same_neighbours(found, expected, check_order=True):
+    """Equal distances; equal neighbours (in the same order if asked)."""
+    np.testing.assert_allclose(found[1], expected[1], rtol=1e-12, atol=1e-12)
+    if check_order:
+        np.testing.assert_array_equal(found[0], expected[0])
+
+
+@pytest.mark.parametrize("n, d, k", [(400, 30, 5), (1000, 16, 10), (60, 200, 59)])
+def test_brute_force_is_exact(n, d, k):
+    X = with_duplicates(n, d, seed=d)
+    indices, distances = brute_force_nearest_neighbors(X, k)
+    assert indices.shape == distances.shape == (n, k) and indices.dtype == np.intp
+    assert not np.any(indices == np.arange(n)[:, None])
+    assert np.all(np.diff(np.sort(indices, axis=1), axis=1) > 0)
+    assert np.all(np.diff(distances, axis=1) >= 0)
+    # The kd-tree breaks ties (duplicated rows) its own way: the same
+    # distances. The dense reference breaks them by index: the same order.
+    if k < n - 1:
+        assert_same_neighbours((indices, distances), nearest_neighbors(X, k), False)
+    assert_same_neighbours((indices, distances), dense_neighbours(X, k))
+    np.testing.assert_allclose(
+        distances, np.linalg.norm(X[:, None, :] - X[indices], axis=2), rtol=1e-12
+    )
+    # Ties (the duplicates, at distance zero) are broken by index.
+    tied = np.diff(distances, axis=1) == 0
+    assert np.all(np.diff(indices, axis=1)[tied] > 0)
+
+
+def test_brute_force_blocks_and_far_from_origin(monkeypatch):
+    X = with_duplicates(700, 40, seed=3)
+    expected = dense_neighbours(X, 7)
+    # Blocks of 3 rows ranked against column blocks of 4 rows.
+    monkeypatch.setattr(affinity_module, "_BRUTE_BLOCK_BYTES", 8 * 700 * 3)
+    monkeypatch.setattr(affinity_module, "_BLOCK_BYTES", 8 * 40 * 4)
+    assert_same_neighbours(brute_force_nearest_neighbors(X, 7), expected)
+    monkeypatch.undo()
+    # Centred products: an offset of 1e6 changes no neighbour.
+    indices, distances = brute_force_nearest_neighbors(X + 1e6, 7)
+    np.testing.assert_array_equal(indices, expected[0])
+    np.testing.assert_allclose(distances, expected[1], atol=1e-9)
+
+
+def test_brute_force_memory_is_bounded():
+    n = 5000
+    X = np.random.RandomState(0).standard_normal((n, 8))
+    peak = peak_memory(brute_force_nearest_neighbors, X, 10)
+    # An n x n float64 matrix would take 200 MB; the blocks take about 16 MB.
+    assert peak < n * n * 8 / 4
+
+
+def test_brute_force_overflow_and_non_finite():
+    X = with_duplicates(100, 20, seed=0)
+    with pytest.raises(ValueError, match="overflow float64"):
+        brute_force_nearest_neighbors(X * 1e300, 5)
+    X[3, 4] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        brute_force_nearest_neighbors(X, 5)
+    with pytest.raises(ValueError, match="n_neighbors must be between 1"):
+        brute_force_nearest_neighbors(X[:5], 5)
+
+
+def test_exact_search_rule(monkeypatch):
+    assert uses_kd_tree(KD_TREE_MAX_FEATURES)
+    assert not uses_kd_tree(KD_TREE_MAX_FEATURES + 1)
+    assert EXACT_MAX_FEATURES <= KD_TREE_MAX_FEATURES
+    calls = []
+    for name in ("nearest_neighbors", "brute_force_nearest_neighbors"):
+        real = getattr(affinity_module, name)
+        monkeypatch.setattr(
+            affinity_module,
+            name,
+            lambda X, k, name=name, real=real: (
+                calls.append((name, X.shape[1])) or real(X, k)
+            ),
+        )
+    rng = np.random.RandomState(0)
+    for d in (KD_TREE_MAX_FEATURES, KD_TREE_MAX_FEATURES + 1, 200):
+        knn_gaussian_affinity(rng.standard_normal((300, d)), 5)
+    assert calls == [
+        ("nearest_neighbors", KD_TREE_MAX_FEATURES),
+        ("brute_force_nearest_neighbors", KD_TREE_MAX_FEATURES + 1),
+        ("brute_force_nearest_neighbors", 200),
+    ]
+
+
+def test_exact_affinity_in_many_dimensions_matches_brute_force():
+    X = np.random.RandomState(2).normal(size=(80, 40))
+    for bandwidth in ["median", "self-tuning", 0.7]:
+        np.testing.assert_allclose(
+            knn_gaussian_affinity(X, 6, bandwidth).toarray(),
+            brute_force_affinity(X, 6, bandwidth),
+            rtol=1e-12,
+        )
+
+
+def test_kd_tree_threads_only_for_large_queries(monkeypatch):
+    workers = []
+    real_query = affinity_module.cKDTree.query
+
+    class RecordingTree(affinity_module.cKDTree):
+        def query(self, *args, **kwargs):
+            workers.append(kwargs["workers"])
+            return real_query(self, *args, **kwargs)
+
+    monkeypatch.setattr(affinity_module, "cKDTree", RecordingTree)
+    rng = np.random.RandomState(0)
+    small = rng.standard_normal((affinity_module.KD_TREE_THREADS_MIN_SAMPLES - 1, 3))
+    large = rng.standard_normal((affinity_module.KD_TREE_THREADS_MIN_SAMPLES, 3))
+    nearest_neighbors(small, 3)
+    nearest_neighbors(large, 3)
+    nearest_neighbors(small, 3, workers=2)
+    assert workers == [1, -1, 2]
+
+
+# ---------------------------------------------------------------------------
+# float32 input: searched without a float64 copy of X, distances in float64
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "search",
+    [
+        brute_force_nearest_neighbors,
+        nearest_neighbors,
+        lambda X, k: approximate_nearest_neighbors(X, k, leaf_size=128),
+    ],
+)
+def test_float32_equals_its_float64_values(search):
+    X = np.random.RandomState(0).standard_normal((1500, 24)).astype(np.float32)
+    indices, distances = search(X, 8)
+    expected_indices, expected_distances = search(X.astype(np.float64), 8)
+    assert distances.dtype == np.float64
+    np.testing.assert_array_equal(indices, expected_indices)
+    np.testing.assert_array_equal(distances, expected_distances)
+
+
+@pytest.mark.parametrize("algorithm", ["exact", "approximate"])
+def test_float32_affinity_equals_its_float64_values(algorithm):
+    X = np.random.RandomState(1).standard_normal((1200, 30)).astype(np.float32)
+    groups = np.arange(1200) % 3
+    for kwargs in ({}, {"groups": groups}):
+        affinity = knn_gaussian_affinity(X, 6, algorithm=algorithm, **kwargs)
+        expected = knn_gaussian_affinity(
+            X.astype(np.float64), 6, algorithm=algorithm, **kwargs
+        )
+        assert affinity.dtype == np.float64
+        assert (affinity != expected).nnz == 0
+
+
+def peak_memory(function, *args, **kwargs):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        function(*args, **kwargs)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("algorithm", ["exact", "approximate"])
+def test_float32_search_holds_no_float64_copy(algorithm):
+    X = np.random.RandomState(0).standard_normal((3000, 500)).astype(np.float32)
+    X64 = X.astype(np.float64)
+    peak = peak_memory(knn_gaussian_affinity, X, 10, algorithm=algorithm)
+    peak64 = peak_memory(knn_gaussian_affinity, X64, 10, algorithm=algorithm)
+    # A float64 copy of X would add 2 * X.nbytes (12 MB).
+    assert peak < peak64 + X.nbytes / 4
+
+
+# ---------------------------------------------------------------------------
+# Many small groups: searched in batches of equal-size groups
+# ---------------------------------------------------------------------------
+def per_group_neighbours(X, groups, k):
+    """Reference: each group searched on its own (kd-tree), as rows i, j, d."""
+    rows, cols, distances = [], [], []
+    for label in np.unique(groups):
+        index = np.flatnonzero(groups == label)
+        k_group = min(k, index.size - 1)
+        if k_group < 1:
+            continue
+        group_indices, group_distances = nearest_neighbors(X[index], k_group)
+        rows.append(np.repeat(index, k_group))
+        cols.append(index[group_indices].ravel())
+        distances.append(group_distances.ravel())
+    return np.concatenate(rows), np.concatenate(cols), np.concatenate(distances)
+
+
+@pytest.mark.filterwarnings("ignore:.*group")
+@pytest.mark.parametrize("d", [3, 40])
+def test_small_groups_match_the_per_group_search(d, monkeypatch):
+    rng = np.random.RandomState(d)
+    sizes = np.r_[np.full(150, 2), np.full(40, 7), np.full(12, 30), [1, 1], 200, 31]
+    groups = rng.permutation(np.repeat(np.arange(sizes.size), sizes))
+    X = rng.standard_normal((groups.size, d))
+
+    def fail(*args, **kwargs):
+        raise AssertionError("a group of a shared size was searched on its own")
+
+    calls = []
+    real_search = affinity_module._search
+    monkeypatch.setattr(
+        affinity_module,
+        "_search",
+        lambda X, k, *args: (
+            calls.append(X.shape[0]) or real_search(X, k, *args)
+            if X.shape[0] in (200, 31)
+            else fail()
+        ),
+    )
+    rows, cols, distances, farthest = affinity_module._search_within_groups(
+        X, groups, 6, "auto", 0
+    )
+    assert sorted(calls) == [31, 200]
+    expected_rows, expected_cols, expected_distances = per_group_neighbours(
+        X, groups, 6
+    )
+    found = sparse.csr_matrix((distances, (rows, cols)), shape=(X.shape[0],) * 2)
+    expected = sparse.csr_matrix(
+        (expected_distances, (expected_rows, expected_cols)), shape=(X.shape[0],) * 2
+    )
+    found.sort_indices(), expected.sort_indices()
+    np.testing.assert_array_equal(found.indptr, expected.indptr)
+    np.testing.assert_array_equal(found.indices, expected.indices)
+    np.testing.assert_allclose(found.data, expected.data, rtol=1e-12)
+    lone = np.isin(groups, np.flatnonzero(sizes == 1))
+    assert np.all(farthest[lone] == 0)
+    assert np.all(farthest[~lone] == found.max(axis=1).toarray().ravel()[~lone])
+    # The affinity too, bandwidths included.
+    for bandwidth in ["median", "self-tuning"]:
+        np.testing.assert_allclose(
+            knn_gaussian_affinity(X, 6, bandwidth, groups=groups).toarray(),
+            brute_force_grouped_affinity(X, groups, 6, bandwidth),
+            rtol=1e-12,
+        )
+
+
+@pytest.mark.filterwarnings("ignore:.*group")
+def test_small_groups_in_batches(monkeypatch):
+    # Batches of 3 groups of equal size; one group of each size too large.
+    rng = np.random.RandomState(0)
+    groups = np.repeat(np.arange(40), 10)
+    X = rng.standard_normal((400, 12))
+    expected = knn_gaussian_affinity(X, 4, groups=groups)
+    monkeypatch.setattr(affinity_module, "_BLOCK_BYTES", 8 * 10 * 12 * 3)
+    assert (knn_gaussian_affinity(X, 4, groups=groups) != expected).nnz == 0
+    monkeypatch.setattr(affinity_module, "SMALL_GROUP_MAX_SAMPLES", 9)
+    per_group = knn_gaussian_affinity(X, 4, groups=groups)
+    assert per_group.nnz == expected.nnz
+    np.testing.assert_allclose(per_group.toarray(), expected.toarray(), rtol=1e-12)
+    assert SMALL_GROUP_MAX_SAMPLES >= 10
