@@ -18,8 +18,9 @@ size (``ru_maxrss``) is its own; the subprocess creates ``X`` itself
 of ``x0 * x1`` (the task does not matter for time or memory). Parts:
 
 A. **Affinity** - :func:`sklspin._affinity.knn_gaussian_affinity` with
-   its defaults (``k = 10``, ``algorithm="auto"``: the exact kd-tree search
-   up to 5,000 rows, the approximate random-projection forest above) on
+   its defaults (``k = 10``, ``algorithm="auto"``: the exact search up to
+   5,000 rows (a kd-tree up to 15 features, blocked brute force above),
+   the approximate random-projection forest above) on
    i.i.d. Gaussian ``X``: build time, the bytes of the sparse matrix and,
    for the approximate search, its recall (the fraction of the true 10
    nearest neighbours found) and distance ratio (found / true distance of

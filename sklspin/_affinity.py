@@ -26,8 +26,8 @@ from ._warnings import warn_user
 BANDWIDTH_RULES = ("median", "self-tuning")
 ALGORITHMS = ("auto", "exact", "approximate")
 
-# algorithm="auto" searches exactly (kd-tree) up to this many samples, or at
-# any size when there are at most this many features; see
+# algorithm="auto" searches exactly up to this many samples, or at any size
+# when there are at most this many features; see
 # knn_gaussian_affinity for the measurements behind the rule.
 EXACT_MAX_SAMPLES = 5_000
 EXACT_MAX_FEATURES = 5
@@ -182,12 +182,16 @@ def brute_force_nearest_neighbors(X, n_neighbors):
     ranked from float64 matrix products of the rows centred on their mean
     (accurate also far from the origin), one block of columns at a time;
     the ``n_neighbors + 4`` best of each row get their exact distance
-    (float64 differences) and the ``n_neighbors`` nearest are kept. The
+    (float64 differences) and the ``n_neighbors`` nearest are kept. Exact
+    up to the rounding of the products, about ``1e-16`` times the squared
+    distance of the rows from the data's mean: among more than 4 rows
+    whose squared distances to a row differ by less (near-duplicates far
+    from the mean), the ones kept may not be the nearest. The
     time is quadratic in ``n_samples`` (about linear in ``n_features``),
     unlike a kd-tree's whatever the dimension; the memory besides the
-    result is a few blocks of about 16 MB (more for a single row of more
-    than 2 million samples). A float32 ``X`` is cast to float64 one block
-    at a time, never copied whole. The products run in one BLAS thread, so
+    result is a few blocks of about 16 MB (more when a single row has more
+    than 2 million samples or features). A float32 ``X`` is cast to
+    float64 one such block at a time. The products run in one BLAS thread, so
     that the result does not depend on the thread settings.
 
     Parameters
@@ -217,20 +221,23 @@ def brute_force_nearest_neighbors(X, n_neighbors):
     for block in columns:
         others = search[block] - center
         half_norms[block] = 0.5 * np.einsum("ij,ij->i", others, others)
-    step = max(1, _BRUTE_BLOCK_BYTES // (8 * n_samples))
+    # Each block holds keys (rows x n_samples) and centred rows (rows x d).
+    step = max(1, _BRUTE_BLOCK_BYTES // (8 * max(n_samples, n_features)))
     indices = np.empty((n_samples, n_neighbors), dtype=np.intp)
     distances = np.empty((n_samples, n_neighbors))
     with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, n_samples, step):
             rows = np.arange(start, min(start + step, n_samples))
-            points = search[rows] - center
+            # A slice: no copy of the rows before the float64 difference.
+            points = search[start : start + step] - center
             # ||x_c||^2 / 2 - x_r.x_c ranks row r's neighbours c.
             keys = np.empty((rows.shape[0], n_samples))
             for block in columns:
                 keys[:, block] = points @ (search[block] - center).T
+            del points
             np.subtract(half_norms, keys, out=keys)
             keys[np.arange(rows.shape[0]), rows] = np.inf
-            # NaN (from overflow) sorts last: the exact distances catch it.
+            # No NaN or overflow here: _search_copy bounds the magnitudes.
             candidates = _smallest(keys, n_candidates) % n_samples
             del keys
             indices[rows], distances[rows] = _nearest_candidates(
@@ -347,12 +354,14 @@ def _smallest(keys, k):
     return positions
 
 
-def _leaf_neighbors(X, groups, n_neighbors, indices, keys):
+def _leaf_neighbors(X, groups, n_neighbors, indices, keys, dtype=np.float32):
     """Exact neighbours within each leaf, written to ``indices`` and ``keys``.
 
     ``keys`` are squared distances, from the Gram matrix of each leaf
-    centred on its mean (accurate also far from the origin), in float32.
-    Leaves of equal size are multiplied in batches.
+    centred on its mean (accurate also far from the origin), computed in
+    ``dtype``: float32 for the approximate search, float64 to rank the
+    candidates of an exact one. Leaves of equal size are multiplied in
+    batches.
     """
     n_features = X.shape[1]
     for members in groups:
@@ -363,7 +372,7 @@ def _leaf_neighbors(X, groups, n_neighbors, indices, keys):
             batch = members[start : start + per_batch]
             points = np.asarray(X[batch], dtype=np.float64)
             points -= points.mean(axis=1, keepdims=True)
-            points = points.astype(np.float32)
+            points = points.astype(dtype, copy=False)
             half_norms = 0.5 * np.einsum("bij,bij->bi", points, points)
             # (||x_i - x_j||^2 - ||x_i||^2) / 2 = ||x_j||^2 / 2 - x_i.x_j ranks
             # row i's neighbours; the row's constant is restored once chosen.
@@ -536,17 +545,20 @@ def _search(X, n_neighbors, algorithm, random_state):
     return brute_force_nearest_neighbors(X, n_neighbors)
 
 
-def _equal_groups_neighbors(X, members, n_neighbors):
+def _equal_groups_neighbors(X, search, members, n_neighbors):
     """Exact neighbours within each of many groups of equal size, batched.
 
-    Per batch of groups, the candidates are ranked from one float64 matrix
-    product per group (rows centred on their group's mean), computed for the
-    whole batch at once; their exact distances choose the neighbours, as in
-    :func:`brute_force_nearest_neighbors`.
+    The candidates of every row (``n_neighbors + 4``, or its whole group)
+    are ranked by :func:`_leaf_neighbors` on ``search`` (``X``, scaled by
+    :func:`_search_copy`) from float64 products of each group centred on
+    its mean, many groups per product; their exact distances from ``X``
+    choose the neighbours, as in :func:`brute_force_nearest_neighbors`.
 
     Parameters
     ----------
     X : ndarray of shape (n_samples, n_features)
+    search : ndarray of shape (n_samples, n_features)
+        ``_search_copy(X)``.
     members : ndarray of shape (n_groups, size), dtype intp
         Each row lists the samples of one group.
     n_neighbors : int
@@ -560,33 +572,16 @@ def _equal_groups_neighbors(X, members, n_neighbors):
     distances : ndarray of shape (n_groups * size, n_neighbors)
         Sorted in increasing order along each row (ties by index).
     """
-    n_groups, size = members.shape
-    n_features = X.shape[1]
-    n_candidates = _n_candidates(n_neighbors, size - 1)
-    indices = np.empty((n_groups * size, n_neighbors), dtype=np.intp)
-    distances = np.empty((n_groups * size, n_neighbors))
-    diagonal = np.arange(size)
-    per_batch = max(1, _BLOCK_BYTES // (8 * size * max(size, n_features)))
-    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, n_groups, per_batch):
-            batch = members[start : start + per_batch]
-            points = np.asarray(X[batch], dtype=np.float64)
-            points -= points.mean(axis=1, keepdims=True)
-            half_norms = 0.5 * np.einsum("bij,bij->bi", points, points)
-            keys = np.matmul(points, points.transpose(0, 2, 1))
-            np.subtract(half_norms[:, None, :], keys, out=keys)
-            keys[:, diagonal, diagonal] = np.inf
-            nearest = _smallest(keys, n_candidates)
-            # keys[b, i, j] is at (b * size + i) * size + j; its row is batch[b, j].
-            candidates = batch.ravel()[nearest // (size * size) * size + nearest % size]
-            rows = slice(start * size, start * size + batch.size)
-            indices[rows], distances[rows] = _nearest_candidates(
-                X,
-                batch.ravel(),
-                candidates.reshape(batch.size, n_candidates),
-                n_neighbors,
-            )
-    return indices, distances
+    rows = members.ravel()
+    n_candidates = _n_candidates(n_neighbors, members.shape[1] - 1)
+    # Indexed by sample, as _leaf_neighbors writes them; only `rows` are set.
+    candidates = np.empty((X.shape[0], n_candidates), dtype=np.intp)
+    keys = np.empty((X.shape[0], n_candidates))
+    with one_blas_thread():
+        _leaf_neighbors(
+            search, [members], n_candidates, candidates, keys, dtype=np.float64
+        )
+    return _nearest_candidates(X, rows, candidates[rows], n_neighbors)
 
 
 def _search_within_groups(X, groups, n_neighbors, algorithm, random_state):
@@ -626,12 +621,14 @@ def _search_within_groups(X, groups, n_neighbors, algorithm, random_state):
     # were the whole data (one group gives the plain affinity exactly).
     small = (sizes >= 2) & (sizes <= SMALL_GROUP_MAX_SAMPLES)
     small &= np.bincount(sizes)[sizes] >= 2
+    search = _search_copy(X) if small.any() else X
     for size in np.unique(sizes[small]):
         same_size = bounds[:-1][small & (sizes == size)]
         group_members = members[same_size[:, None] + np.arange(size)]
+        k = min(n_neighbors, int(size) - 1)
         add(
             group_members.ravel(),
-            *_equal_groups_neighbors(X, group_members, min(n_neighbors, int(size) - 1)),
+            *_equal_groups_neighbors(X, search, group_members, k),
         )
     for code in np.flatnonzero((sizes >= 2) & ~small):
         index = members[bounds[code] : bounds[code + 1]]
@@ -798,9 +795,12 @@ def knn_gaussian_affinity(
     return affinity
 
 
-def effective_n_neighbors(n_neighbors, n_samples):
-    """Clip ``n_neighbors`` to ``n_samples - 1``, warning when it is reduced."""
+def effective_n_neighbors(n_neighbors, n_samples, warn=True):
+    """Clip ``n_neighbors`` to ``n_samples - 1``, warning (if ``warn``)
+    when it is reduced."""
     if n_neighbors > n_samples - 1:
+        if not warn:
+            return n_samples - 1
         warn_user(
             f"n_neighbors={n_neighbors} is not smaller than the number of "
             f"training samples ({n_samples}); using n_neighbors="

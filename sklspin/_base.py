@@ -794,10 +794,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         sampler = neighbour_weight = None
         has_affinity = "n_neighbors" in self.get_params(deep=False)
         if similarity_weight > 0 and n_train >= 2:
-            if warn_on_size:
-                n_neighbors = effective_n_neighbors(self.n_neighbors, n_train)
-            else:
-                n_neighbors = min(self.n_neighbors, n_train - 1)
+            n_neighbors = effective_n_neighbors(
+                self.n_neighbors, n_train, warn=warn_on_size
+            )
             self.n_neighbors_ = n_neighbors
             if groups is not None:  # neighbours only within each group
                 largest_group = np.unique(groups, return_counts=True)[1].max()

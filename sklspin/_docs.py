@@ -135,12 +135,12 @@ n_iter_no_change : int, default=50
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (stratified for
     classifiers when every class has at least 2 samples and each part room
-    for one of every class, else at random), stop when its score (accuracy
-    or R^2, with noise-free gates) stops improving, and keep the best
-    parameters. Only epochs after the ramp of the sparsity penalty (the
-    first 100) compete: parameters trained against the weaker penalty of the
-    ramp, whose gates are not sparse yet, are never kept, and a fit that
-    ends inside the ramp keeps its last parameters.
+    for one of every class, else at random with a warning), stop when its
+    score (accuracy or R^2, with noise-free gates) stops improving, and keep
+    the best parameters. Only epochs after the ramp of the sparsity penalty
+    (the first 100) compete: parameters trained against the weaker penalty
+    of the ramp, whose gates are not sparse yet, are never kept, and a fit
+    that ends inside the ramp keeps its last parameters.
 
 validation_fraction : float, default=0.1
     Fraction of the training data held out when ``early_stopping=True``.
@@ -287,7 +287,7 @@ penalty ramps up over the first 100 calls (20 for STG) and, with
 ``similarity_schedule="anneal"``, the similarity penalty drops to a
 tenth after 30. Warnings about the data (features far from unit
 scale, fewer rows than ``batch_size`` or than ``n_neighbors + 1``)
-are given on the first call only.
+are given on the first call of an unfitted estimator only.
 """,
     "partial_fit_X": """
 X : array-like of shape (n_samples, n_features)

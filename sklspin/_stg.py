@@ -227,7 +227,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified by
         class when every class has at least 2 samples and each part room
-        for one of every class, else at random), stop on its accuracy and
+        for one of every class, else at random with a warning), stop on its accuracy and
         keep the best parameters among the epochs after the ramp of the
         sparsity penalty (the first 20).
 

@@ -20,6 +20,7 @@ from sklearn.utils.multiclass import (
 
 from ._docs import fill_doc
 from ._losses import row_logsumexp
+from ._warnings import warn_user
 
 
 class ClassifierTask:
@@ -54,7 +55,7 @@ class ClassifierTask:
         return codes
 
     def _batch_targets(self, targets, dtype):
-        if targets.dtype.kind == "f":  # binary
+        if self.classes_.shape[0] == 2:  # 0.0 / 1.0 already
             return targets
         one_hot = np.zeros((targets.shape[0], self.classes_.shape[0]), dtype=dtype)
         one_hot[np.arange(targets.shape[0]), targets] = 1
@@ -71,15 +72,24 @@ class ClassifierTask:
 
     def _split_stratify(self, y):
         # Stratified when it can be: every class needs 2 samples, and each
-        # part room for one of every class. Otherwise a plain random split,
-        # which scikit-learn's MLPs always use for more than two classes.
+        # part room for one of every class. Otherwise a random split, with a
+        # warning (scikit-learn's MLPs raise for two classes and never
+        # stratify more).
         n_samples = y.shape[0]
         n_validation = math.ceil(self.validation_fraction * n_samples)
         counts = np.unique(y, return_counts=True)[1]
         smaller_part = min(n_validation, n_samples - n_validation)
-        if counts.min() < 2 or smaller_part < counts.shape[0]:
-            return None
-        return y
+        if counts.min() >= 2 and smaller_part >= counts.shape[0]:
+            return y
+        warn_user(
+            "early_stopping: no stratified validation split exists (the "
+            f"smallest class has {counts.min()} sample(s); the parts have "
+            f"{n_samples - n_validation} and {n_validation} rows for "
+            f"{counts.shape[0]} classes), so the split is random, and a class "
+            "may be missing from one part.",
+            UserWarning,
+        )
+        return None
 
     def _decision(self, X, dtype=None):
         return self._raw_output(X, dtype)

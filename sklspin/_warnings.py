@@ -7,12 +7,17 @@ import warnings
 # wrapper around fit, a Pipeline or another meta-estimator, and joblib's
 # Parallel, through which cross_validate and GridSearchCV call fit.
 _INTERNAL_PACKAGES = ("sklspin", "sklearn", "joblib")
+# Where the walk ends in a worker thread or process: no user code called.
+_WORKER_PACKAGES = ("threading", "multiprocessing", "concurrent")
+
+
+def _top_package(frame):
+    return frame.f_globals.get("__name__", "").split(".")[0]
 
 
 def _is_internal(frame):
     """A frame of sklspin or of a package between the user and sklspin."""
-    module = frame.f_globals.get("__name__", "")
-    return module.split(".")[0] in _INTERNAL_PACKAGES
+    return _top_package(frame) in _INTERNAL_PACKAGES
 
 
 def warn_user(message, category=UserWarning):
@@ -20,14 +25,15 @@ def warn_user(message, category=UserWarning):
 
     A fixed ``stacklevel`` is right for one call path only: the same warning
     is reached from ``fit``, ``partial_fit`` or a helper at different depths.
-    When no frame outside those packages exists (a fit in a joblib worker
-    process), the warning is attributed to sklspin's caller of this function.
+    When no user code called (a fit in a joblib worker thread or process:
+    the stack ends in the worker machinery), the warning is attributed to
+    sklspin's caller of this function.
     """
     frame = sys._getframe(1)
     stacklevel = 2  # 1 would be this function, 2 its caller
     while frame is not None and _is_internal(frame):
         frame = frame.f_back
         stacklevel += 1
-    if frame is None:
+    if frame is None or _top_package(frame) in _WORKER_PACKAGES:
         stacklevel = 2
     warnings.warn(message, category, stacklevel=stacklevel)

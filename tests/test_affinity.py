@@ -704,3 +704,36 @@ def test_small_groups_in_batches(monkeypatch):
     assert per_group.nnz == expected.nnz
     np.testing.assert_allclose(per_group.toarray(), expected.toarray(), rtol=1e-12)
     assert SMALL_GROUP_MAX_SAMPLES >= 10
+
+
+@pytest.mark.filterwarnings("ignore:.*group")
+def test_small_groups_at_any_scale_and_with_non_finite_values():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((12, 5))
+    groups = np.repeat([0, 1, 2], 4)
+    expected = knn_gaussian_affinity(X, 2, groups=groups)
+    # The search ranks a scaled copy: the same neighbours at any scale (the
+    # weights of 1e-160 differ by rounding: its squared distances are
+    # subnormal numbers).
+    for scale in (1e-160, 1e100):
+        scaled = knn_gaussian_affinity(X * scale, 2, groups=groups)
+        np.testing.assert_array_equal(scaled.toarray() > 0, expected.toarray() > 0)
+    scaled = knn_gaussian_affinity(X * 1e100, 2, groups=groups)
+    np.testing.assert_allclose(scaled.toarray(), expected.toarray(), rtol=1e-12)
+    # Unscaled, the products of values near 1e160 were NaN, and every row
+    # became its own neighbour at distance 0 without an error.
+    for k, big_groups in [(2, groups), (1, np.repeat([0, 1, 2], 4))]:
+        with pytest.raises(ValueError, match="overflow float64"):
+            knn_gaussian_affinity(X * 1e160, k, groups=big_groups)
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        knn_gaussian_affinity(X, 2, groups=groups)
+
+
+def test_brute_force_blocks_are_bounded_in_wide_data():
+    # More features than samples: a block of rows is bounded by its width
+    # too, so a float32 X is not cast to float64 whole (77 MB here; the
+    # blocks take about 21 MB).
+    X = np.random.RandomState(0).standard_normal((400, 24_000)).astype(np.float32)
+    peak = peak_memory(brute_force_nearest_neighbors, X, 5)
+    assert peak < 0.75 * X.nbytes

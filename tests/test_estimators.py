@@ -1,6 +1,7 @@
 """Behaviour of the LSPIN / LLSPIN estimators beyond the common checks."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -188,8 +189,9 @@ def test_early_stopping(estimator, data):
 )
 @pytest.mark.parametrize("case", ["single-member class", "fewer rows than classes"])
 def test_early_stopping_splits_at_random_when_it_cannot_stratify(estimator, case):
-    # Where a stratified split is impossible, scikit-learn's MLPs fit (they
-    # stratify binary targets only): so do these, with a random split.
+    # Where a stratified split is impossible, fit goes on with a random
+    # split and a warning (scikit-learn's MLPs never stratify more than two
+    # classes, and raise for two).
     rng = np.random.RandomState(0)
     if case == "single-member class":
         X = rng.normal(size=(60, 3))
@@ -201,16 +203,38 @@ def test_early_stopping_splits_at_random_when_it_cannot_stratify(estimator, case
     model = clone(estimator).set_params(
         early_stopping=True, validation_fraction=fraction
     )
-    model.fit(X, y)
+    with pytest.warns(UserWarning, match="no stratified validation split"):
+        model.fit(X, y)
     assert len(model.classes_) == 3
     assert len(model.validation_scores_) == model.n_iter_
     # The split is the unstratified one of the same random stream: its
     # accuracy under the best epoch's parameters is the best score.
-    model.set_params(finetune_iter=0).fit(X, y)
+    with pytest.warns(UserWarning, match="no stratified validation split"):
+        model.set_params(finetune_iter=0).fit(X, y)
     _, X_val, _, y_val = train_test_split(
         X, y, test_size=fraction, random_state=np.random.RandomState(0)
     )
     assert model.score(X_val, y_val) == pytest.approx(model.best_validation_score_)
+
+
+@pytest.mark.parametrize(
+    "counts, fraction, stratified",
+    [
+        ([2, 9, 9], 0.12, True),  # smallest class 2, validation part 3 rows
+        ([1, 10, 9], 0.15, False),  # a class of one sample
+        ([2, 9, 9], 0.1, False),  # validation part of 2 rows for 3 classes
+        ([2, 9, 9], 0.85, True),  # training part of 3 rows
+        ([2, 9, 9], 0.9, False),  # training part of 2 rows
+    ],
+)
+def test_early_stopping_stratifies_exactly_when_it_can(counts, fraction, stratified):
+    y = np.repeat(np.arange(len(counts)), counts)
+    model = LSPINClassifier(validation_fraction=fraction)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        stratify = model._split_stratify(y)
+    assert (stratify is y) == stratified
+    assert len(caught) == (0 if stratified else 1)
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ import pickle
 import re
 import sys
 import warnings
-from unittest import mock
 
 import autograd.numpy as anp
 import numpy as np
@@ -290,7 +289,8 @@ def test_early_stopping_with_a_class_too_small_to_split(estimator):
     y[0] = 1
     model = clone(estimator).set_params(early_stopping=True)
     # No stratified split exists: a random one is used (see _split_stratify).
-    model.fit(X, y)
+    with pytest.warns(UserWarning, match="no stratified validation split"):
+        model.fit(X, y)
     assert model.classes_.tolist() == [0, 1]
     assert len(model.validation_scores_) == model.n_iter_
 
@@ -479,16 +479,27 @@ def test_warnings_point_at_the_callers_line_through_joblib():
         assert warning.filename == __file__, (str(warning.message), warning.filename)
 
 
-def test_a_warning_without_a_caller_outside_the_packages_stays_in_sklspin():
-    from sklspin._warnings import warn_user
+def test_a_warning_in_a_worker_thread_points_at_sklspin():
+    import os
 
-    # As in a joblib worker process, every frame above is "internal".
+    from joblib import Parallel, delayed
+
+    import sklspin
+
+    X = np.random.RandomState(0).standard_normal((40, 3))
+    model = LSPINClassifier(max_iter=2, random_state=0)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with mock.patch("sklspin._warnings._is_internal", return_value=True):
-            warn_user("no user frame")
-    assert len(caught) == 1
-    assert caught[0].filename == __file__
+        Parallel(n_jobs=2, backend="threading")(
+            delayed(clone(model).fit)(X, [0, 1] * 20) for _ in range(2)
+        )
+    # No user code called these fits: the warnings name sklspin's line,
+    # not the thread pool's.
+    assert len(caught) == 2, [str(w.message) for w in caught]
+    package = os.path.dirname(sklspin.__file__)
+    for warning in caught:
+        assert issubclass(warning.category, ConvergenceWarning)
+        assert warning.filename.startswith(package), warning.filename
 
 
 # ---------------------------------------------------------------------------
