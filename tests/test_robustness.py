@@ -16,6 +16,7 @@ example database) so that CI is deterministic; the larger property runs are
 marked ``slow``.
 """
 
+import os
 import pickle
 import re
 import sys
@@ -423,6 +424,28 @@ def test_scale_warning_thresholds():
         assert not any("unit scale" in m for m in messages), messages
 
 
+def _warnings_of(call):
+    """Every warning ``call()`` emits, recorded whatever the filters."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return caught
+
+
+def _assert_all_from(caught, path, count=None, category=Warning):
+    """``count`` warnings (at least 2 if None) of ``category``, each
+    attributed to the file ``path`` or, for a directory, to a file in it."""
+    messages = [str(w.message) for w in caught]
+    assert len(caught) >= 2 if count is None else len(caught) == count, messages
+    for warning in caught:
+        assert issubclass(warning.category, category), str(warning.message)
+        if os.path.isdir(path):
+            located = warning.filename.startswith(path + os.sep)
+        else:
+            located = warning.filename == path
+        assert located, (str(warning.message), warning.filename)
+
+
 @pytest.mark.parametrize(
     "Estimator",
     [LSPINClassifier, LLSPINRegressor, STGClassifier],
@@ -441,12 +464,8 @@ def test_warnings_point_at_the_callers_line(Estimator, method):
         model.set_params(n_neighbors=10)
     partial_classifier = method == "partial_fit" and is_classifier(model)
     kwargs = {"classes": [0, 1]} if partial_classifier else {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        getattr(model, method)(X, y, **kwargs)
-    assert len(caught) >= 2, [str(w.message) for w in caught]
-    for warning in caught:
-        assert warning.filename == __file__, (str(warning.message), warning.filename)
+    caught = _warnings_of(lambda: getattr(model, method)(X, y, **kwargs))
+    _assert_all_from(caught, __file__)
 
 
 def test_warnings_point_at_the_callers_line_through_a_pipeline():
@@ -457,12 +476,7 @@ def test_warnings_point_at_the_callers_line_through_a_pipeline():
     pipe = make_pipeline(
         FunctionTransformer(), LSPINClassifier(max_iter=2, batch_size=50)
     )
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        pipe.fit(X, [0, 1] * 3)
-    assert len(caught) >= 2, [str(w.message) for w in caught]
-    for warning in caught:
-        assert warning.filename == __file__, (str(warning.message), warning.filename)
+    _assert_all_from(_warnings_of(lambda: pipe.fit(X, [0, 1] * 3)), __file__)
 
 
 def test_warnings_point_at_the_callers_line_through_joblib():
@@ -470,36 +484,26 @@ def test_warnings_point_at_the_callers_line_through_joblib():
 
     X = np.random.RandomState(0).standard_normal((40, 3))
     model = LSPINClassifier(max_iter=2, random_state=0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        cross_val_score(model, X, [0, 1] * 20, cv=2)
-    assert len(caught) == 2, [str(w.message) for w in caught]
-    for warning in caught:
-        assert issubclass(warning.category, ConvergenceWarning)
-        assert warning.filename == __file__, (str(warning.message), warning.filename)
+    caught = _warnings_of(lambda: cross_val_score(model, X, [0, 1] * 20, cv=2))
+    _assert_all_from(caught, __file__, count=2, category=ConvergenceWarning)
 
 
 def test_a_warning_in_a_worker_thread_points_at_sklspin():
-    import os
-
     from joblib import Parallel, delayed
 
     import sklspin
 
     X = np.random.RandomState(0).standard_normal((40, 3))
     model = LSPINClassifier(max_iter=2, random_state=0)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        Parallel(n_jobs=2, backend="threading")(
+    caught = _warnings_of(
+        lambda: Parallel(n_jobs=2, backend="threading")(
             delayed(clone(model).fit)(X, [0, 1] * 20) for _ in range(2)
         )
+    )
     # No user code called these fits: the warnings name sklspin's line,
     # not the thread pool's.
-    assert len(caught) == 2, [str(w.message) for w in caught]
     package = os.path.dirname(sklspin.__file__)
-    for warning in caught:
-        assert issubclass(warning.category, ConvergenceWarning)
-        assert warning.filename.startswith(package), warning.filename
+    _assert_all_from(caught, package, count=2, category=ConvergenceWarning)
 
 
 # ---------------------------------------------------------------------------
