@@ -1154,9 +1154,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             Gate values in ``[0, 1]``, as float64 whatever the dtype of
             ``X``.
         """
-        check_is_fitted(self)
         index = getattr(X, "index", None) if as_frame else None
-        X = self._predict_input(X)
+        X = self._predict_input(X)  # checks that the model is fitted
         gates = np.empty(X.shape)
         for block in self._row_blocks(X):
             gates[block] = self._gates_of(X[block].astype(np.float64, copy=False))
