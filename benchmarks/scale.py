@@ -144,7 +144,7 @@ def _worker(task):
     sys.path.insert(0, ROOT)
     from sklearn.exceptions import ConvergenceWarning
 
-    from sklspin import LSPINClassifier, _affinity
+    from sklspin import LSPINClassifier, _neighbors
     from sklspin._affinity import knn_gaussian_affinity
 
     warnings.simplefilter("ignore", ConvergenceWarning)
@@ -159,7 +159,7 @@ def _worker(task):
             np.random.RandomState(1).choice(n, min(n, RECALL_QUERIES), replace=False)
         )
         found = {}
-        search = _affinity.approximate_nearest_neighbors
+        search = _neighbors.approximate_nearest_neighbors
 
         def keep_queries(X, n_neighbors, **kwargs):
             # Called by knn_gaussian_affinity when it uses the approximate
@@ -168,7 +168,7 @@ def _worker(task):
             found["indices"], found["distances"] = indices[queries], distances[queries]
             return indices, distances
 
-        _affinity.approximate_nearest_neighbors = keep_queries
+        _neighbors.approximate_nearest_neighbors = keep_queries
         affinity = knn_gaussian_affinity(X, N_NEIGHBORS)
         result["seconds"] = time.perf_counter() - start
         result["peak_rss"] = _peak_rss_bytes()
@@ -183,7 +183,7 @@ def _worker(task):
                 X, queries, found["indices"], found["distances"]
             )
     elif part == "R":
-        indices, distances = _affinity.approximate_nearest_neighbors(X, N_NEIGHBORS)
+        indices, distances = _neighbors.approximate_nearest_neighbors(X, N_NEIGHBORS)
         result["seconds"] = time.perf_counter() - start
         result["recall"], result["distance_ratio"] = _quality(
             X, np.arange(n), indices, distances

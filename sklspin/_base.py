@@ -29,12 +29,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._affinity import (
-    NeighbourSampler,
-    effective_n_neighbors,
-    knn_gaussian_affinity,
-    uses_approximate_search,
-)
+from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
 from ._docs import fill_doc
 from ._gates import gate_values
 from ._gating import (
@@ -51,6 +46,7 @@ from ._losses import (
     objective,
     predictor_objective,
 )
+from ._neighbors import uses_approximate_search
 from ._networks import init_mlp, mlp_forward
 from ._optim import AdamOptimizer
 from ._threads import one_blas_thread

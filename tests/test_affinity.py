@@ -1,22 +1,28 @@
-"""The kNN Gaussian affinity (exact and approximate) and the neighbour sampler."""
+"""The kNN Gaussian affinity, its neighbour searches and the neighbour sampler.
+
+The searches (exact and approximate, within groups) live in
+``sklspin._neighbors``, the kernel and the sampler in ``sklspin._affinity``.
+"""
 
 import numpy as np
 import pytest
 from scipy import sparse
 from scipy.spatial.distance import cdist
 
-from sklspin import _affinity as affinity_module
+from sklspin import _neighbors as neighbors_module
 from sklspin._affinity import (
+    NeighbourSampler,
+    effective_n_neighbors,
+    knn_gaussian_affinity,
+)
+from sklspin._neighbors import (
     EXACT_MAX_FEATURES,
     EXACT_MAX_SAMPLES,
     KD_TREE_MAX_FEATURES,
     SMALL_GROUP_MAX_SAMPLES,
-    NeighbourSampler,
     _resolve_algorithm,
     approximate_nearest_neighbors,
     brute_force_nearest_neighbors,
-    effective_n_neighbors,
-    knn_gaussian_affinity,
     nearest_neighbors,
     uses_kd_tree,
 )
@@ -308,13 +314,13 @@ def test_auto_is_exact_on_small_data(X, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("the approximate search was used")
 
-    monkeypatch.setattr(affinity_module, "approximate_nearest_neighbors", fail)
+    monkeypatch.setattr(neighbors_module, "approximate_nearest_neighbors", fail)
     knn_gaussian_affinity(np.random.RandomState(0).normal(size=(500, 30)), 10)
     knn_gaussian_affinity(X, 5)
 
 
 def test_auto_is_approximate_on_large_data(gaussian_20d, monkeypatch):
-    monkeypatch.setattr(affinity_module, "EXACT_MAX_SAMPLES", 100)
+    monkeypatch.setattr(neighbors_module, "EXACT_MAX_SAMPLES", 100)
     X = gaussian_20d[:1000]
     auto = knn_gaussian_affinity(X, 5)
     approximate = knn_gaussian_affinity(X, 5, algorithm="approximate")
@@ -413,17 +419,17 @@ def test_large_groups_use_the_approximate_search(gaussian_20d, monkeypatch):
     # forest, a small one exactly.
     calls = []
     real_exact, real_approximate = (
-        affinity_module.nearest_neighbors,
-        affinity_module.approximate_nearest_neighbors,
+        neighbors_module.nearest_neighbors,
+        neighbors_module.approximate_nearest_neighbors,
     )
-    monkeypatch.setattr(affinity_module, "EXACT_MAX_SAMPLES", 300)
+    monkeypatch.setattr(neighbors_module, "EXACT_MAX_SAMPLES", 300)
     monkeypatch.setattr(
-        affinity_module,
+        neighbors_module,
         "brute_force_nearest_neighbors",
         lambda X, k: calls.append(("exact", X.shape[0])) or real_exact(X, k),
     )
     monkeypatch.setattr(
-        affinity_module,
+        neighbors_module,
         "approximate_nearest_neighbors",
         lambda X, k, random_state: (
             calls.append(("approximate", X.shape[0]))
@@ -487,8 +493,8 @@ def test_brute_force_blocks_and_far_from_origin(monkeypatch):
     X = with_duplicates(700, 40, seed=3)
     expected = dense_neighbours(X, 7)
     # Blocks of 3 rows ranked against column blocks of 4 rows.
-    monkeypatch.setattr(affinity_module, "_BRUTE_BLOCK_BYTES", 8 * 700 * 3)
-    monkeypatch.setattr(affinity_module, "_BLOCK_BYTES", 8 * 40 * 4)
+    monkeypatch.setattr(neighbors_module, "_BRUTE_BLOCK_BYTES", 8 * 700 * 3)
+    monkeypatch.setattr(neighbors_module, "_BLOCK_BYTES", 8 * 40 * 4)
     assert_same_neighbours(brute_force_nearest_neighbors(X, 7), expected)
     monkeypatch.undo()
     # Centred products: an offset of 1e6 changes no neighbour.
@@ -522,9 +528,9 @@ def test_exact_search_rule(monkeypatch):
     assert EXACT_MAX_FEATURES <= KD_TREE_MAX_FEATURES
     calls = []
     for name in ("nearest_neighbors", "brute_force_nearest_neighbors"):
-        real = getattr(affinity_module, name)
+        real = getattr(neighbors_module, name)
         monkeypatch.setattr(
-            affinity_module,
+            neighbors_module,
             name,
             lambda X, k, name=name, real=real: (
                 calls.append((name, X.shape[1])) or real(X, k)
@@ -552,17 +558,17 @@ def test_exact_affinity_in_many_dimensions_matches_brute_force():
 
 def test_kd_tree_threads_only_for_large_queries(monkeypatch):
     workers = []
-    real_query = affinity_module.cKDTree.query
+    real_query = neighbors_module.cKDTree.query
 
-    class RecordingTree(affinity_module.cKDTree):
+    class RecordingTree(neighbors_module.cKDTree):
         def query(self, *args, **kwargs):
             workers.append(kwargs["workers"])
             return real_query(self, *args, **kwargs)
 
-    monkeypatch.setattr(affinity_module, "cKDTree", RecordingTree)
+    monkeypatch.setattr(neighbors_module, "cKDTree", RecordingTree)
     rng = np.random.RandomState(0)
-    small = rng.standard_normal((affinity_module.KD_TREE_THREADS_MIN_SAMPLES - 1, 3))
-    large = rng.standard_normal((affinity_module.KD_TREE_THREADS_MIN_SAMPLES, 3))
+    small = rng.standard_normal((neighbors_module.KD_TREE_THREADS_MIN_SAMPLES - 1, 3))
+    large = rng.standard_normal((neighbors_module.KD_TREE_THREADS_MIN_SAMPLES, 3))
     nearest_neighbors(small, 3)
     nearest_neighbors(large, 3)
     nearest_neighbors(small, 3, workers=2)
@@ -653,9 +659,9 @@ def test_small_groups_match_the_per_group_search(d, monkeypatch):
         raise AssertionError("a group of a shared size was searched on its own")
 
     calls = []
-    real_search = affinity_module._search
+    real_search = neighbors_module._search
     monkeypatch.setattr(
-        affinity_module,
+        neighbors_module,
         "_search",
         lambda X, k, *args: (
             calls.append(X.shape[0]) or real_search(X, k, *args)
@@ -663,7 +669,7 @@ def test_small_groups_match_the_per_group_search(d, monkeypatch):
             else fail()
         ),
     )
-    rows, cols, distances, farthest = affinity_module._search_within_groups(
+    rows, cols, distances, farthest = neighbors_module._search_within_groups(
         X, groups, 6, "auto", 0
     )
     assert sorted(calls) == [31, 200]
@@ -697,9 +703,9 @@ def test_small_groups_in_batches(monkeypatch):
     groups = np.repeat(np.arange(40), 10)
     X = rng.standard_normal((400, 12))
     expected = knn_gaussian_affinity(X, 4, groups=groups)
-    monkeypatch.setattr(affinity_module, "_BLOCK_BYTES", 8 * 10 * 12 * 3)
+    monkeypatch.setattr(neighbors_module, "_BLOCK_BYTES", 8 * 10 * 12 * 3)
     assert (knn_gaussian_affinity(X, 4, groups=groups) != expected).nnz == 0
-    monkeypatch.setattr(affinity_module, "SMALL_GROUP_MAX_SAMPLES", 9)
+    monkeypatch.setattr(neighbors_module, "SMALL_GROUP_MAX_SAMPLES", 9)
     per_group = knn_gaussian_affinity(X, 4, groups=groups)
     assert per_group.nnz == expected.nnz
     np.testing.assert_allclose(per_group.toarray(), expected.toarray(), rtol=1e-12)

@@ -17,7 +17,7 @@ from sklspin import (
     LSPINRegressor,
     STGClassifier,
 )
-from sklspin._affinity import EXACT_MAX_SAMPLES
+from sklspin._neighbors import EXACT_MAX_SAMPLES
 from sklspin._networks import mlp_forward
 
 SMALL = dict(gating_hidden_layer_sizes=(8,), max_iter=15, random_state=0)
