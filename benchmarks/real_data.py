@@ -34,10 +34,13 @@ Protocol:
   (``n_iter_``) of the sklspin models and the MLPs; for the sklspin models
   the mean number of open gates per test sample (``predict_gates(X) > 0``;
   STG: the size of ``get_support()``, the same for every sample), the
-  number of features open for at least one test sample, and, as the
-  measure of how the selection varies between samples, the mean pairwise
-  Jaccard distance ``1 - |A & B| / |A | B|`` between the sets of open
-  gates of all pairs of test samples (0 when all samples keep the same
+  number of features open for at least one test sample, the percentage
+  of test samples with no open gate (their prediction network sees only
+  zeros, so their prediction is one constant chosen by closing every
+  gate), and, as the measure of how the selection varies between
+  samples, the mean over all pairs of test samples of the Jaccard
+  distance between their sets of open gates, one minus the size of the
+  intersection over the size of the union (0 when all samples keep the same
   features, as STG's do by construction; 1 when no two samples share a
   feature; two empty sets count as identical);
 * warnings: every warning raised while a model is fitted and evaluated is
@@ -224,7 +227,9 @@ def fit_one(name, seed, fold, method, n_folds, quick):
                 record["n_iter"] = model.n_iter_
             if method in GATED:
                 selected = _selection(model, method, pipe[:-1].transform(X[test]))
-                record["n_open"] = float(selected.sum(axis=1).mean())
+                n_open = selected.sum(axis=1)
+                record["n_open"] = float(n_open.mean())
+                record["no_gate"] = 100.0 * float(np.mean(n_open == 0))
                 record["n_used"] = int(selected.any(axis=0).sum())
                 record["jaccard"] = mean_pairwise_jaccard(selected)
     record["warnings"] = Counter(
@@ -300,6 +305,7 @@ def dataset_table(records, name):
         "epochs",
         "open gates / sample",
         "open for any sample",
+        "no open gate (% of samples)",
         "Jaccard distance",
         "warnings",
     ]
@@ -317,6 +323,7 @@ def dataset_table(records, name):
                 else "-",
                 _cell(recs, "n_open", lambda v: f"{v:.1f}") if gated else "-",
                 _cell(recs, "n_used", lambda v: f"{v:.1f}") if gated else "-",
+                _cell(recs, "no_gate", lambda v: f"{v:.1f}") if gated else "-",
                 _cell(recs, "jaccard", lambda v: f"{v:.2f}") if gated else "-",
                 _warnings_cell(recs),
             ]
@@ -411,7 +418,9 @@ def report(records, env, wall_time, args):
         "``max_iter``, before ``finetune_iter`` fine-tuning epochs). Open gates "
         "/ sample: mean number of features whose gate is > 0 on a test sample "
         "(STG: the size of ``get_support()``). Open for any sample: features "
-        "open for at least one test sample of the fold. Jaccard distance: mean "
+        "open for at least one test sample of the fold. No open gate: test "
+        "samples whose gates are all closed (the prediction network then sees "
+        "only zeros). Jaccard distance: mean "
         "over all pairs of test samples of 1 - |A ∩ B| / |A ∪ B| between their "
         "sets of open gates (0: every sample keeps the same features). "
         "Warnings: warnings recorded during the fits and predictions of all "
