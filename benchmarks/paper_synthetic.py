@@ -646,9 +646,10 @@ def environment(argv, script="paper_synthetic.py"):
     }
 
 
-def _defaults_line():
+def _defaults_line(classes=(LSPINClassifier, LLSPINClassifier, STGClassifier)):
+    """``"Name(param=value, ...)"`` of the main defaults of each of ``classes``."""
     parts = []
-    for cls in (LSPINClassifier, LLSPINClassifier, STGClassifier):
+    for cls in classes:
         p = cls().get_params()
         keep = [
             "hidden_layer_sizes",
