@@ -180,7 +180,7 @@ class NeighbourSampler:
     where ``d_i = sum_j K_ij``; then ``d_i * ||z_i - z_j||^2`` is an
     unbiased estimate of the anchor's full penalty term
     ``sum_j K_ij ||z_i - z_j||^2`` at the cost of one extra gating-network
-    row per anchor, whatever ``n_neighbors`` is. Draws for a whole epoch
+    row per anchor, whatever ``n_neighbors`` is. Draws for a whole mini-batch
     are made in one vectorised call.
 
     Parameters

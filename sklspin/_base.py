@@ -91,8 +91,8 @@ class TrainingDivergedError(FloatingPointError, ValueError):
     A :class:`FloatingPointError` (what went wrong) and a :class:`ValueError`
     (the usual cause is the input: unscaled features, or a learning rate too
     large for them), so that code that expects scikit-learn's ``ValueError``
-    for bad input catches it too. The message names the epoch, the input
-    scale and ``learning_rate_init``.
+    for bad input catches it too. The message names the epoch and
+    ``learning_rate_init``, and recommends standardising the inputs.
 
     Examples
     --------
@@ -283,8 +283,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _gating_hidden_rate_floor(self):
         """Least rate factor of the gating network's hidden layers.
 
-        None here (STG's global gates have no hidden layer); the locally
-        sparse estimators set it from their ``gating_activation``.
+        0.0 here, no floor (STG's global gates have no hidden layer); the
+        locally sparse estimators set it from their ``gating_activation``.
         """
         return 0.0
 
@@ -776,9 +776,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         The kNN affinity is built here, over ``X_train``: over the whole
         training set in ``fit``, over the given batch in ``partial_fit``;
         with ``groups``, within each group.
-        When the neighbour search is the randomised approximate one, its
-        seed is drawn from ``rng`` (the estimator's ``random_state``); the
-        exact search draws nothing, so small fits keep their random stream.
+        When the whole training set is large enough for the randomised
+        approximate search, its seed is drawn from ``rng`` (the estimator's
+        ``random_state``), even if ``groups`` make every per-group search
+        exact; smaller fits draw nothing, so they keep their random stream.
         """
         # Mini-batches are gathered with np.take along the rows, which copies
         # all of a column-ordered X (a DataFrame's values, StandardScaler's

@@ -322,8 +322,9 @@ def fill_doc(obj):
 
     ``{name}`` placeholders are replaced by the fragments above, in their
     order, so a fragment may contain the placeholder of a later one; then, when
-    ``obj`` is a class, ``$parameter`` placeholders by the ``repr`` of that
-    parameter's default in ``obj.__init__``, for the fragments whose
+    ``obj`` is a class, ``$parameter`` placeholders by that parameter's
+    default in ``obj.__init__`` as numpydoc writes it (``_literal``: strings
+    in double quotes), for the fragments whose
     default differs between estimators.
     """
     doc = obj.__doc__

@@ -25,9 +25,10 @@ _GATING_OUTPUT_SCALE = 0.01
 # sample on the two-group classification (F1 0.13-0.15 against 0.75-0.76
 # for the full matrix), made the two-group linear regression's gates
 # global, and opened 27 features per sample on make_classification (F1
-# 0.20-0.27 against 0.62-0.79); with the floor the gap is smaller (3.7
-# against 2.3 open features, F1 0.59 against 0.77 at 155 features,
-# benchmarks/results/many_features.md). With
+# 0.20-0.27 against 0.62-0.79); with the floor the gap is smaller (6.8
+# against 2.3 open features, F1 0.51 against 0.77 on the two-group
+# classification at 155 features, benchmarks/results/many_features.md at
+# commit 22fecd6). With
 # 500 noise features the full matrix (d^2 = 255,000 weights for 750
 # training rows) was no longer better overall; its step costs 1.06 / 1.27
 # times the bottleneck's at 200 / 500 features (doc/user_guide.rst).
@@ -57,8 +58,11 @@ _LINEAR_HIDDEN_RATE_FLOOR = 0.2
 # lets an open gate reach 1 in all but Phi(-2) = 2 % of training draws. With
 # the symmetric bound 1 the noise shrank every selected input in 16 % of the
 # draws, and the predictor learnt a blurred function: on the validation parts
-# of E1-E5 (7 seeds) E4's accuracy rose from 87.7 to 93.1 % and E5's MSE fell
-# from 0.017 to 0.003 with this bound, at the same mean feature F1.
+# of E1-E5 (7 seeds; measured before the 100-epoch ramp of the sparsity
+# penalty and the fine-tuning) E4's accuracy rose from 87.7 to 93.1 % and
+# E5's MSE fell from 0.017 to 0.003 with this bound, at the same mean
+# feature F1. With the current defaults the bound 1 / 1.25 gives mean F1
+# 0.896 / 0.898 against 0.911 (doc/benchmarks.rst).
 MU_LOW, MU_HIGH = -1.0, 1.5
 GATE_MEAN_OUTPUT = BoundedTanh(MU_LOW, MU_HIGH)
 # Initial gate mean: gates start at 0.75, open enough for the predictor to

@@ -45,13 +45,6 @@ def _vjp_for(argnums, makers):
     return vjp
 
 
-def _not_differentiable(name):
-    def maker(g):
-        raise NotImplementedError(f"no gradient with respect to {name}")
-
-    return maker
-
-
 # ----------------------------------------------------------------------------
 # Task losses: per-sample values, one primitive each
 # ----------------------------------------------------------------------------
@@ -188,30 +181,6 @@ def _expected_l0_vjp(argnums, ans, args, kwargs):
 
 
 defvjp_argnums(expected_l0, _expected_l0_vjp)
-
-
-@primitive
-def gate_disagreement(gates, neighbour_gates):
-    """Squared Euclidean distance between the gate vectors of sample pairs."""
-    return np.sum((gates - neighbour_gates) ** 2, axis=1)
-
-
-def _gate_disagreement_vjp(argnums, ans, args, kwargs):
-    gates, neighbour_gates = args
-
-    def twice_diff(g):
-        return (gates - neighbour_gates) * (2.0 * g[:, None])
-
-    return _vjp_for(
-        argnums,
-        {
-            0: lambda g: unbroadcast(twice_diff(g), np.shape(gates)),
-            1: lambda g: unbroadcast(-twice_diff(g), np.shape(neighbour_gates)),
-        },
-    )
-
-
-defvjp_argnums(gate_disagreement, _gate_disagreement_vjp)
 
 
 @primitive
@@ -410,10 +379,10 @@ def objective(params, batch, spec):
     The neighbours go through the gating network in the same call as the
     anchors, so they cost one matrix product per layer, not two.
 
-    The traced graph is small and independent of the batch size: one node
-    per parameter array (taken out of the traced list once), one per layer
-    (:func:`~sklspin._networks.dense`), one per loss or penalty term and one
-    for their weighted sum.
+    The traced graph is small and independent of the batch size: one
+    :func:`~sklspin._networks.dense_in_list` node per layer, one per loss
+    or penalty term, one for the L2 sum and one for their weighted sum; no
+    array is taken out of the traced parameter list.
     """
     keep_freed_memory_in_heap()
     gate_params, pred_params = _parameter_views(params, spec.n_gate_params)

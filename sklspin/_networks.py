@@ -7,21 +7,12 @@ can treat every network the same way.
 
 from typing import NamedTuple
 
-import autograd.numpy as anp
 import numpy as np
 from autograd.extend import SparseObject, defvjp_argnums, primitive
-from autograd.scipy.special import expit
 from scipy.special import expit as _expit
 
-ACTIVATIONS = {
-    "identity": lambda x: x,
-    "tanh": anp.tanh,
-    "logistic": expit,
-    "relu": lambda x: anp.maximum(x, 0.0),
-}
 
-
-def init_mlp(layer_sizes, rng, activation="relu", output_scale=1.0, dtype=np.float64):
+def init_mlp(layer_sizes, rng, activation="relu", output_scale=1.0):
     """Glorot-uniform initialisation of a fully connected network.
 
     Parameters
@@ -31,12 +22,13 @@ def init_mlp(layer_sizes, rng, activation="relu", output_scale=1.0, dtype=np.flo
     rng : numpy.random.RandomState
         Source of randomness.
     activation : str, default="relu"
-        Hidden activation; the logistic function gets the wider bound that
-        Glorot & Bengio recommend for it.
+        Hidden activation; the logistic function gets the narrower bound
+        ``sqrt(2 / (fan_in + fan_out))`` instead of ``sqrt(6 / (fan_in +
+        fan_out))``, as in scikit-learn's MLPs.
     output_scale : float, default=1.0
         Multiplier of the last layer's weights. The gating network uses a
-        small value so that initial gates sit near 0.5.
-    dtype : numpy dtype, default=np.float64
+        small value so that its initial gates barely depend on ``x`` (their
+        level is set by the output bias afterwards).
 
     Returns
     -------
@@ -51,8 +43,8 @@ def init_mlp(layer_sizes, rng, activation="relu", output_scale=1.0, dtype=np.flo
         weights = rng.uniform(-bound, bound, size=(fan_in, fan_out))
         if layer == n_layers - 1:
             weights *= output_scale
-        params.append(weights.astype(dtype, copy=False))
-        params.append(np.zeros(fan_out, dtype=dtype))
+        params.append(weights)
+        params.append(np.zeros(fan_out))
     return params
 
 
@@ -330,8 +322,3 @@ def mlp_forward(params, X, activation="relu", output_activation="identity"):
         else:
             out = dense(out, params[2 * layer], params[2 * layer + 1], act)
     return out
-
-
-def weight_matrices(params):
-    """The weight matrices (not the biases) of a parameter list."""
-    return params[0::2]

@@ -84,16 +84,6 @@ class AdamOptimizer:
         """Per-array views of the second moment estimates."""
         return self._views(self._v)
 
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        for name in ("_multipliers", "_grad", "_work", "_denominator"):
-            state.pop(name, None)
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._init_work_buffers()
-
     @property
     def learning_rate(self):
         """Step size of the next update, with the bias correction folded in."""

@@ -1,4 +1,7 @@
-"""scikit-learn's common estimator checks on every public estimator."""
+"""scikit-learn's common estimator checks on the LSPIN and LLSPIN estimators.
+
+STG's estimators are checked in ``test_stg.py``.
+"""
 
 import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
