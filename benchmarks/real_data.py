@@ -48,6 +48,13 @@ Protocol:
   counts and the report lists each distinct message. A fit that raises is
   counted as failed and left out of the means.
 
+``--tuned`` adds "LSPIN (tuned)": ``GridSearchCV`` of the whole pipeline
+over LSPIN's ``alpha`` and ``sparsity_weight`` (``TUNED_GRID``), with a
+shuffled 3-fold inner cross-validation of the training folds (stratified
+for the classifications, ``random_state=s``), scored by the estimator's
+``score`` (accuracy or R^2) and refitted on all training folds; its fit
+time includes the search.
+
 ``--quick`` runs the same code on a stratified subsample of 150 rows per
 data set, with 2 folds, 1 seed and the shortened fits of the other
 benchmark scripts (``paper_synthetic.QUICK``: 5 epochs for sklspin's
@@ -55,6 +62,7 @@ models, 20 for the MLPs, 10 trees or boosting iterations).
 """
 
 import argparse
+import math
 import sys
 import time
 import warnings
@@ -84,7 +92,7 @@ from sklearn.datasets import (
     load_wine,
 )
 from sklearn.linear_model import LogisticRegression, RidgeCV
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import resample
@@ -121,10 +129,31 @@ METHODS = {
     "HistGradientBoosting": "hgb",
     "Random forest": "rf",
 }
-GATED = ("LSPIN", "LLSPIN", "STG")
+# --tuned adds LSPIN with alpha and sparsity_weight chosen per training fold
+# by GridSearchCV (an inner 3-fold cross-validation of the whole pipeline).
+TUNED = "LSPIN (tuned)"
+TUNED_GRID = {"alpha": [1e-4, 0.1, 1.0], "sparsity_weight": [0.01, 0.05]}
+INNER_FOLDS = 3
+GATED = ("LSPIN", TUNED, "LLSPIN", "STG")
 WITH_EPOCHS = (*GATED, "MLP")
 # Longest fits first, for a balanced parallel schedule.
-_COST = {"llspin": 0, "lspin": 1, "stg": 2, "hgb": 3, "mlp": 4, "rf": 5}
+_COST = {
+    "lspin_tuned": -1,
+    "llspin": 0,
+    "lspin": 1,
+    "stg": 2,
+    "hgb": 3,
+    "mlp": 4,
+    "rf": 5,
+}
+
+
+def method_list(tuned):
+    """The methods of a run, LSPIN (tuned) after LSPIN when ``tuned``."""
+    methods = list(METHODS)
+    if tuned:
+        methods.insert(1, TUNED)
+    return methods
 
 
 def display_name(method, regression):
@@ -155,6 +184,8 @@ def splits(name, X, y, n_folds, seed):
 
 
 def make_model(method, regression, seed, quick):
+    if method == TUNED:
+        return make_model("LSPIN", regression, seed, quick)
     kind = METHODS[method]
     if kind == "linear":
         return RidgeCV() if regression else LogisticRegression(random_state=seed)
@@ -200,6 +231,13 @@ def fit_one(name, seed, fold, method, n_folds, quick):
             ("model", make_model(method, regression, seed, quick)),
         ]
     )
+    search = None
+    if method == TUNED:
+        inner = (KFold if regression else StratifiedKFold)(
+            INNER_FOLDS, shuffle=True, random_state=seed
+        )
+        grid = {f"model__{key}": values for key, values in TUNED_GRID.items()}
+        search = GridSearchCV(pipe, grid, cv=inner)
     record = {
         "dataset": name,
         "seed": seed,
@@ -215,7 +253,15 @@ def fit_one(name, seed, fold, method, n_folds, quick):
         warnings.simplefilter("always")
         c0 = time.process_time()
         try:
-            pipe.fit(X[train], y[train])
+            if search is None:
+                pipe.fit(X[train], y[train])
+            else:
+                search.fit(X[train], y[train])
+                pipe = search.best_estimator_
+                record["chosen"] = tuple(
+                    (key.removeprefix("model__"), value)
+                    for key, value in sorted(search.best_params_.items())
+                )
         except Exception as error:  # a failure is a result here, not a crash
             record["error"] = f"{type(error).__name__}: {_first_line(error)}"
         record["cpu_time"] = time.process_time() - c0
@@ -238,7 +284,7 @@ def fit_one(name, seed, fold, method, n_folds, quick):
     return record
 
 
-def run(datasets, seeds, n_folds, quick=False, n_jobs=1):
+def run(datasets, seeds, n_folds, quick=False, n_jobs=1, tuned=False):
     """Every (data set, seed, fold, method) fit."""
     size = {name: np.prod(load(name, quick)[0].shape) for name in datasets}
     jobs = sorted(
@@ -247,14 +293,18 @@ def run(datasets, seeds, n_folds, quick=False, n_jobs=1):
             for name in datasets
             for seed in range(seeds)
             for fold in range(n_folds)
-            for method in METHODS
+            for method in method_list(tuned)
         ),
-        key=lambda job: (-size[job[0]], _COST.get(METHODS[job[3]], 9)),
+        key=lambda job: (-size[job[0]], _COST.get(_kind(job[3]), 9)),
     )
     return Parallel(n_jobs=n_jobs)(
         delayed(fit_one)(name, seed, fold, method, n_folds, quick)
         for name, seed, fold, method in jobs
     )
+
+
+def _kind(method):
+    return "lspin_tuned" if method == TUNED else METHODS[method]
 
 
 def _by_method(records, name):
@@ -294,7 +344,7 @@ def score_header(regression):
     return "test R^2" if regression else "test ACC (%)"
 
 
-def dataset_table(records, name):
+def dataset_table(records, name, methods):
     """One row per method: score, fit time, epochs, gates, warnings."""
     regression = name in REGRESSION
     groups = _by_method(records, name)
@@ -310,7 +360,7 @@ def dataset_table(records, name):
         "warnings",
     ]
     rows = []
-    for method in METHODS:
+    for method in methods:
         recs = groups[method]
         gated = method in GATED
         rows.append(
@@ -331,13 +381,13 @@ def dataset_table(records, name):
     return header, rows
 
 
-def summary_table(records, datasets):
+def summary_table(records, datasets, methods):
     """Mean test score per data set (rows) and method (columns)."""
     header = [
         "Data",
         "n x d",
         "score",
-        *("LogisticRegression / RidgeCV" if m == "Linear" else m for m in METHODS),
+        *("LogisticRegression / RidgeCV" if m == "Linear" else m for m in methods),
     ]
     rows = []
     for name in datasets:
@@ -352,14 +402,31 @@ def summary_table(records, datasets):
                 "R^2" if regression else "ACC (%)",
                 *(
                     fmt(np.mean(v)) if (v := _scores(groups[m])) else "-"
-                    for m in METHODS
+                    for m in methods
                 ),
             ]
         )
     return header, rows
 
 
-def warning_notes(records, datasets):
+def tuned_notes(records, datasets):
+    """Per data set, how often LSPIN (tuned) chose each setting."""
+    notes = []
+    for name in datasets:
+        chosen = Counter(
+            r["chosen"] for r in _by_method(records, name)[TUNED] if r["error"] is None
+        )
+        n_fits = sum(chosen.values())
+        settings = "; ".join(
+            ", ".join(f"{key}={value:g}" for key, value in setting)
+            + f" in {count} of {n_fits} folds"
+            for setting, count in chosen.most_common()
+        )
+        notes.append(f"{name}: {settings}")
+    return notes
+
+
+def warning_notes(records, datasets, methods):
     """One line per (method, category, message): where and how often."""
     seen = defaultdict(Counter)
     fits = Counter()
@@ -372,7 +439,7 @@ def warning_notes(records, datasets):
             seen[key, category, message][r["dataset"]] += count
         if r["error"]:
             seen[key, "failed fit", r["error"]][r["dataset"]] += 1
-    method_order = {method: i for i, method in enumerate(METHODS)}
+    method_order = {method: i for i, method in enumerate(methods)}
     order = {name: i for i, name in enumerate(datasets)}
     notes = []
     for (key, category, message), where in sorted(
@@ -443,8 +510,20 @@ def report(records, env, wall_time, args):
             )
         )
     )
+    methods = method_list(args.tuned)
+    if args.tuned:
+        grid = ", ".join(f"``{key}`` in {values}" for key, values in TUNED_GRID.items())
+        doc.para(
+            f"{TUNED}: ``GridSearchCV`` of the whole pipeline on the training "
+            f"folds over {grid}, scored by accuracy (R^2), with a shuffled "
+            f"{INNER_FOLDS}-fold inner cross-validation (stratified for the "
+            "classifications, ``random_state=s``), refitted on all training "
+            "folds with the chosen setting; fit CPU includes the search, "
+            "warnings count every fit of the search, epochs and gates are "
+            "those of the refitted model."
+        )
     doc.heading("Summary: mean test accuracy (%) or R^2", 2)
-    doc.table(*summary_table(records, args.datasets))
+    doc.table(*summary_table(records, args.datasets, methods))
     for name in args.datasets:
         first = _by_method(records, name)["LSPIN"][0]
         task = "regression" if name in REGRESSION else "classification"
@@ -453,9 +532,12 @@ def report(records, env, wall_time, args):
             f"{first['n_features']} features)",
             2,
         )
-        doc.table(*dataset_table(records, name))
+        doc.table(*dataset_table(records, name, methods))
+    if args.tuned:
+        doc.heading(f"Settings chosen by {TUNED}", 2)
+        doc.bullets(tuned_notes(records, args.datasets))
     doc.heading("Warnings and failures", 2)
-    notes = warning_notes(records, args.datasets)
+    notes = warning_notes(records, args.datasets, methods)
     doc.bullets(notes or ["None."])
     return doc
 
@@ -475,6 +557,13 @@ def parse_args(argv):
         help=f"cross-validation folds (default: {FOLDS}, or {QUICK_FOLDS} "
         "with --quick)",
     )
+    parser.add_argument(
+        "--tuned",
+        action="store_true",
+        help="add LSPIN with alpha and sparsity_weight chosen by GridSearchCV "
+        f"per training fold ({math.prod(map(len, TUNED_GRID.values()))} settings "
+        f"x {INNER_FOLDS} inner folds: about 20 times LSPIN's cost)",
+    )
     add_datasets_argument(parser, DATASETS)
     add_run_arguments(parser, full_seeds=2)
     args = parser.parse_args(argv)
@@ -492,7 +581,9 @@ def main(argv=None):
     args = parse_args(argv)
     env = environment(argv, script="real_data.py")
     t0 = time.perf_counter()
-    records = run(args.datasets, args.seeds, args.folds, args.quick, args.n_jobs)
+    records = run(
+        args.datasets, args.seeds, args.folds, args.quick, args.n_jobs, args.tuned
+    )
     write_report(
         report(records, env, time.perf_counter() - t0, args), args.out, args.rst
     )

@@ -111,6 +111,34 @@ def test_quick_run_lists_the_warnings(quick_run):
         assert f"{name}: maximum iterations (5) reached" in warnings_section
 
 
+def test_quick_tuned_run(run_quick_report, markdown_tables):
+    """``--tuned`` adds LSPIN (tuned) after LSPIN, searched per training
+    fold (every fit of its search counted), and lists the chosen settings."""
+    md, _ = run_quick_report(SCRIPT, "--tuned", "--datasets", "wine,diabetes")
+    tables = markdown_tables(md)
+    summary = tables["Summary: mean test accuracy (%) or R^2"]
+    assert summary[0][3:5] == ["LSPIN", "LSPIN (tuned)"]
+    grid = re.search(r"over `alpha` in \[(.*?)\], `sparsity_weight` in \[(.*?)\]", md)
+    n_settings = len(grid.group(1).split(",")) * len(grid.group(2).split(","))
+    for name, (n, d) in (("wine", DATASETS["wine"]), ("diabetes", (150, 10))):
+        task = "regression" if name in REGRESSION else "classification"
+        table = tables[f"{name} ({task}, {n} samples, {d} features)"]
+        assert [row[0] for row in table[1:3]] == ["LSPIN", "LSPIN (tuned)"]
+        tuned = table[2]
+        assert _mean_and_std(tuned[3]) == (5, 0)
+        assert 0 <= _mean_and_std(tuned[4])[0] <= d
+        # per fold: settings x 3 inner folds, then the refit, never converge
+        assert tuned[8] == f"{2 * (n_settings * 3 + 1)} ConvergenceWarning"
+    chosen = md.split("## Settings chosen by LSPIN (tuned)", 1)[1]
+    chosen = chosen.split("##", 1)[0]
+    for name in ("wine", "diabetes"):
+        line = re.search(rf"\* {name}: (.*)", chosen).group(1)
+        counts = re.findall(
+            r"alpha=[\d.e+-]+, sparsity_weight=[\d.e+-]+ in (\d+) of 2", line
+        )
+        assert counts and sum(map(int, counts)) == 2, line
+
+
 def test_mean_pairwise_jaccard(import_benchmark):
     real_data = import_benchmark("real_data")
     jaccard = real_data.mean_pairwise_jaccard
@@ -128,7 +156,8 @@ def test_parse_args(assert_cli_errors, import_benchmark):
     real_data = import_benchmark("real_data")
     args = real_data.parse_args([])
     assert args.datasets == list(DATASETS)
-    assert (args.folds, args.seeds, args.n_jobs) == (5, 2, 2)
+    assert (args.folds, args.seeds, args.n_jobs, args.tuned) == (5, 2, 2, False)
+    assert real_data.parse_args(["--tuned"]).tuned
     args = real_data.parse_args(["--quick", "--datasets", "Wine, DIABETES"])
     assert args.datasets == ["wine", "diabetes"]
     assert (args.folds, args.seeds, args.n_jobs) == (2, 1, 1)
