@@ -653,8 +653,9 @@ def neighbor_pairs(X, n_neighbors, algorithm="auto", random_state=0, groups=None
         Float32 or float64 values are searched as they are, other dtypes as
         float64.
     n_neighbors : int
-        Neighbours per sample, at most ``n_samples - 1``; with ``groups``,
-        at most the size of the sample's group minus one.
+        Neighbours per sample, at most ``n_samples - 1``. With ``groups``,
+        a sample of a group of at most ``n_neighbors`` samples gets the
+        other samples of its group only (with a warning).
     algorithm : {"auto", "exact", "approximate"}, default="auto"
         The search; see :func:`sklspin._affinity.knn_gaussian_affinity`.
     random_state : int, default=0
