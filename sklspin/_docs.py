@@ -154,17 +154,7 @@ beta_2 : float, default=0.999
 epsilon : float, default=1e-8
     Numerical stability constant of Adam.
 
-warm_start : bool, default=False
-    Reuse the parameters of the previous call to ``fit`` as initialisation.
-    As in scikit-learn's MLPs, Adam starts afresh and the random draws
-    restart from ``random_state``, so two fits of ``max_iter=k`` are not
-    one fit of ``max_iter=2 * k``. As in them, ``t_`` and ``loss_curve_``
-    carry over; unlike them, so does the epoch count ``n_iter_`` (theirs
-    counts the last fit's epochs only), and the penalties' schedules (the
-    ramp of the sparsity penalty, the anneal of the similarity penalty),
-    which run on it, continue where the previous fit left them instead of
-    starting again. Use :meth:`partial_fit` to continue the optimizer
-    too.
+{warm_start}
 
 random_state : int, RandomState instance or None, default=None
     Controls the weight initialisation, the mini-batch order, the gate
@@ -240,6 +230,19 @@ feature_names_in_ : ndarray of shape (`n_features_in_`,)
 """,
     # Shared with the STG estimators, whose other docstring text is their own;
     # "training" and "attributes" above contain these placeholders.
+    "warm_start": """
+warm_start : bool, default=False
+    Reuse the parameters of the previous call to ``fit`` as initialisation.
+    As in scikit-learn's MLPs, Adam starts afresh and the random draws
+    restart from ``random_state``, so two fits of ``max_iter=k`` are not
+    one fit of ``max_iter=2 * k``. As in them, ``t_`` and ``loss_curve_``
+    carry over; unlike them, so does the epoch count ``n_iter_`` (theirs
+    counts the last fit's epochs only), and the penalties' schedules (the
+    ramp of the sparsity penalty and, in LSPIN and LLSPIN, the anneal of
+    the similarity penalty), which run on it, continue where the previous
+    fit left them instead of starting again. Use :meth:`partial_fit` to
+    continue the optimizer too.
+""",
     "finetune": """
 finetune_iter : int, default=$finetune_iter
     Number of epochs, after the main training, that train the prediction

@@ -243,16 +243,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     epsilon : float, default=1e-8
         Numerical stability constant of Adam.
 
-    warm_start : bool, default=False
-        Reuse the parameters of the previous call to ``fit`` as the
-        starting point instead of initialising them anew. As in
-        scikit-learn's MLPs, Adam starts afresh and the random draws
-        restart from ``random_state``, and ``t_`` and ``loss_curve_`` carry
-        over; unlike them, so does the epoch count ``n_iter_`` (theirs
-        counts the last fit's epochs only), and the ramp of the sparsity
-        penalty, which runs on it, continues where the previous fit left it
-        instead of starting again. Use :meth:`partial_fit` to continue the
-        optimizer too.
+    {warm_start}
 
     random_state : int, RandomState instance or None, default=None
         Seed of every random draw of ``fit`` (initialisation, mini-batches,
@@ -483,16 +474,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     epsilon : float, default=1e-8
         Numerical stability constant of Adam.
 
-    warm_start : bool, default=False
-        Reuse the parameters of the previous call to ``fit`` as the
-        starting point instead of initialising them anew. As in
-        scikit-learn's MLPs, Adam starts afresh and the random draws
-        restart from ``random_state``, and ``t_`` and ``loss_curve_`` carry
-        over; unlike them, so does the epoch count ``n_iter_`` (theirs
-        counts the last fit's epochs only), and the ramp of the sparsity
-        penalty, which runs on it, continues where the previous fit left it
-        instead of starting again. Use :meth:`partial_fit` to continue the
-        optimizer too.
+    {warm_start}
 
     random_state : int, RandomState instance or None, default=None
         Seed of every random draw of ``fit`` (initialisation, mini-batches,
