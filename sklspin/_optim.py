@@ -44,7 +44,9 @@ class AdamOptimizer:
     ):
         self.learning_rate_init = learning_rate_init
         self.rate_multipliers = (
-            [1.0] * len(params) if rate_multipliers is None else list(rate_multipliers)
+            [1.0] * len(params)
+            if rate_multipliers is None
+            else [float(factor) for factor in rate_multipliers]
         )
         self.beta_1 = beta_1
         self.beta_2 = beta_2
@@ -57,14 +59,10 @@ class AdamOptimizer:
         size = int(self._offsets[-1])
         self._m = np.zeros(size, dtype=dtype)
         self._v = np.zeros(size, dtype=dtype)
-        self._init_work_buffers()
-
-    def _init_work_buffers(self):
-        size = self._m.shape[0]
-        self._multipliers = [float(f) for f in self.rate_multipliers]
-        self._grad = np.empty(size, dtype=self._m.dtype)
-        self._work = np.empty(size, dtype=self._m.dtype)
-        self._denominator = np.empty(size, dtype=self._m.dtype)
+        # Work buffers of update_params, allocated once.
+        self._grad = np.empty(size, dtype=dtype)
+        self._work = np.empty(size, dtype=dtype)
+        self._denominator = np.empty(size, dtype=dtype)
 
     def _views(self, flat):
         return [
@@ -114,7 +112,7 @@ class AdamOptimizer:
         # Each array's own rate, a Python float: with float32 parameters the
         # product stays float32, as the cast of a float64 product would be.
         for param, start, stop, multiplier in zip(
-            params, self._offsets[:-1], self._offsets[1:], self._multipliers
+            params, self._offsets[:-1], self._offsets[1:], self.rate_multipliers
         ):
             part = work[start:stop]
             np.multiply(m[start:stop], float(multiplier * step_size), out=part)
