@@ -177,10 +177,15 @@ def load(name, quick=False):
     return X, y
 
 
+def cross_validation(regression, n_folds, seed):
+    """Shuffled K-fold, stratified for a classification."""
+    cls = KFold if regression else StratifiedKFold
+    return cls(n_folds, shuffle=True, random_state=seed)
+
+
 def splits(name, X, y, n_folds, seed):
     """The train / test indices of repeat ``seed`` of the cross-validation."""
-    cls = KFold if name in REGRESSION else StratifiedKFold
-    return list(cls(n_folds, shuffle=True, random_state=seed).split(X, y))
+    return list(cross_validation(name in REGRESSION, n_folds, seed).split(X, y))
 
 
 def make_model(method, regression, seed, quick):
@@ -233,10 +238,8 @@ def fit_one(name, seed, fold, method, n_folds, quick):
     )
     search = None
     if method == TUNED:
-        inner = (KFold if regression else StratifiedKFold)(
-            INNER_FOLDS, shuffle=True, random_state=seed
-        )
         grid = {f"model__{key}": values for key, values in TUNED_GRID.items()}
+        inner = cross_validation(regression, INNER_FOLDS, seed)
         search = GridSearchCV(pipe, grid, cv=inner)
     record = {
         "dataset": name,
