@@ -1,8 +1,8 @@
 """Locally sparse neural networks for per-sample feature selection."""
 
-from ._base import TrainingDivergedError
 from ._lspin import LLSPINClassifier, LLSPINRegressor, LSPINClassifier, LSPINRegressor
 from ._stg import STGClassifier, STGRegressor
+from ._training import TrainingDivergedError
 from ._version import __version__
 
 __all__ = [

@@ -1,33 +1,28 @@
-"""The shared base estimator: validation, training loop and gates API.
+"""The shared base estimator: the fit loop, early stopping and gates API.
 
 Public estimators are thin subclasses that fix the prediction network
 (linear for LLSPIN, an MLP for LSPIN) and mix in the task (classification
 or regression, :mod:`sklspin._tasks`). This module holds what they share:
-input validation, the training loop (built from the objective of
-:mod:`sklspin._losses`, the affinity of :mod:`sklspin._affinity` and the
-Adam of :mod:`sklspin._optim`), early stopping and the gates API.
+the parameters and their constraints, the schedules of the two penalties,
+the epochs of ``fit`` and ``partial_fit`` with early stopping and the
+fine-tuning of the prediction network, and the gates API. It builds on
+:mod:`sklspin._input_checks` (inputs), :mod:`sklspin._affinity` (the
+neighbour sampler), :mod:`sklspin._losses` (the objective),
+:mod:`sklspin._training` (one epoch of mini-batch steps) and
+:mod:`sklspin._optim` (Adam).
 """
 
-import math
 import time
 from abc import ABCMeta, abstractmethod
-from collections import namedtuple
 from numbers import Integral, Real
 
 import numpy as np
-from autograd import value_and_grad
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_array,
-    check_consistent_length,
-    check_is_fitted,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._affinity import NeighbourSampler, effective_n_neighbors, knn_gaussian_affinity
 from ._docs import fill_doc
@@ -38,6 +33,15 @@ from ._gating import (
     gating_rate_multipliers,
     initial_gate_bias,
     lspin_gate_means,
+)
+from ._input_checks import (
+    check_split_weights,
+    check_validation_size,
+    layer_sizes,
+    normalised_sample_weight,
+    rescaled_to_mean_one,
+    validated_groups,
+    warn_if_far_from_unit_scale,
 )
 from ._losses import (
     Batch,
@@ -50,6 +54,7 @@ from ._neighbors import uses_approximate_search
 from ._networks import init_mlp, mlp_forward
 from ._optim import AdamOptimizer
 from ._threads import one_blas_thread
+from ._training import TrainingData, run_epoch
 from ._warnings import warn_user
 
 # fit() ends with finetune_iter epochs that train the prediction network
@@ -83,104 +88,6 @@ _BLOCK_BYTES = 2**23
 # MLPs do) and in float64 otherwise; fitted parameters keep that dtype, and
 # predictions are computed in float64 either way.
 _TRAINING_DTYPES = (np.float64, np.float32)
-
-
-class TrainingDivergedError(FloatingPointError, ValueError):
-    """Training produced a non-finite (or overflowing) loss or gradient.
-
-    A :class:`FloatingPointError` (what went wrong) and a :class:`ValueError`
-    (the usual cause is the input: unscaled features, or a learning rate too
-    large for them), so that code that expects scikit-learn's ``ValueError``
-    for bad input catches it too. The message names the epoch and
-    ``learning_rate_init``, and recommends standardising the inputs.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> import numpy as np
-    >>> from sklspin import LLSPINRegressor, TrainingDivergedError
-    >>> X = np.random.RandomState(0).normal(size=(50, 3)) * 1e200
-    >>> try:
-    ...     with warnings.catch_warnings():
-    ...         warnings.simplefilter("ignore")  # the unit-scale warning
-    ...         LLSPINRegressor(similarity_weight=0, max_iter=5).fit(X, X[:, 0])
-    ... except TrainingDivergedError as error:
-    ...     print("Standardise the inputs" in str(error))
-    True
-    """
-
-
-# Training state of one epoch: the data and what the objective needs.
-_TrainingData = namedtuple(
-    "_TrainingData",
-    [
-        "X",
-        "y",
-        "sample_weight",
-        "sampler",  # NeighbourSampler over X, or None
-        # (n_samples,) each sample's affinity degree scaled to mean one, in
-        # X's dtype: the weight of its sampled similarity term; or None.
-        "neighbour_weight",
-        "batch_size",
-        "spec",  # ObjectiveSpec with the full sparsity_weight
-        "n_gate_params",
-    ],
-)
-
-# Features whose largest absolute value lies outside this range get a
-# warning that recommends standardising X: the gates multiply raw values and
-# the affinity uses raw distances, so such inputs train poorly (or, far
-# outside it, overflow).
-_UNIT_SCALE_RANGE = (1e-4, 1e4)
-# Weights whose largest value lies in this range are rescaled to mean one
-# directly; outside it the sum of n weights could overflow or underflow.
-_WEIGHT_SCALE_RANGE = (1e-200, 1e200)
-
-
-def _warn_if_far_from_unit_scale(X):
-    """Warn when some non-zero feature of ``X`` is far from unit scale.
-
-    Two column reductions, no temporary copy of ``X``.
-    """
-    if X.size == 0:
-        return
-    # In float64: compared in float32, 1e-4 rounds to the float32 below it.
-    largest = np.maximum(X.max(axis=0), -X.min(axis=0)).astype(np.float64)
-    largest = largest[largest > 0]
-    low, high = _UNIT_SCALE_RANGE
-    if largest.size and (largest.max() > high or largest.min() < low):
-        warn_user(
-            "Some features of X are far from unit scale (largest absolute "
-            f"values from {largest.min():.3g} to {largest.max():.3g}). The "
-            "gates multiply the raw feature values and the similarity penalty "
-            "uses raw distances: standardise the inputs, e.g. with "
-            "sklearn.preprocessing.StandardScaler in a Pipeline.",
-            UserWarning,
-        )
-
-
-def _normalised_sample_weight(sample_weight, X):
-    """Validated sample weights rescaled to mean one."""
-    sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-    if np.any(sample_weight < 0):
-        raise ValueError("sample_weight must be non-negative.")
-    return _rescaled_to_mean_one(sample_weight).astype(X.dtype, copy=False)
-
-
-def _rescaled_to_mean_one(weights):
-    """Non-negative ``weights`` divided by their mean.
-
-    Divided by their largest value first: the sum of weights near the
-    largest float would overflow (and all weights became 0), the sum of
-    subnormal ones would make ``n / sum`` infinite. Weights that are
-    already of order one are scaled exactly as before, in one product.
-    """
-    largest = weights.max() if weights.size else 0.0
-    if not largest > 0:
-        raise ValueError("sample_weight must have a positive sum.")
-    if not _WEIGHT_SCALE_RANGE[0] <= largest <= _WEIGHT_SCALE_RANGE[1]:
-        weights = weights / largest
-    return weights * (weights.shape[0] / weights.sum())
 
 
 class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
@@ -252,7 +159,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     # ------------------------------------------------------------------
     def _prediction_hidden_sizes(self):
         """Hidden layer sizes of the prediction network."""
-        return _layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+        return layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
 
     def _prediction_activation(self):
         return self.activation
@@ -263,7 +170,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             return auto_gating_hidden_sizes(
                 n_features, linear=self.gating_activation == "identity"
             )
-        return _layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
+        return layer_sizes(self.gating_hidden_layer_sizes, "gating_hidden_layer_sizes")
 
     def _init_gate_params(self, n_features, rng):
         """Parameters of the gating model, as a list of arrays."""
@@ -410,38 +317,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
     def _validate_groups(self, groups, X):
         """``groups`` as a 1-D array of one label per row of ``X``, or None."""
-        if groups is None:
-            return None
-        groups = check_array(groups, ensure_2d=False, dtype=None, input_name="groups")
-        if groups.ndim != 1:
-            raise ValueError(
-                f"groups must be 1-D, one label per sample; got an array of "
-                f"shape {groups.shape}."
-            )
-        check_consistent_length(X, groups)
-        try:
-            # The neighbour search sorts the labels to form the groups.
-            np.unique(groups)
-        except TypeError as error:
-            kinds = sorted({type(label).__name__ for label in groups})
-            raise ValueError(
-                "groups must hold labels of one sortable kind (e.g. all "
-                f"integers or all strings); got labels of types {kinds}, "
-                f"which numpy cannot sort ({error})."
-            ) from None
-        if self._similarity_weight() <= 0:
-            warn_user(
-                "groups has no effect with similarity_weight=0: they only "
-                "restrict the pairs of the gate-similarity penalty.",
-                UserWarning,
-            )
-        return groups
+        return validated_groups(groups, X, self._similarity_weight())
 
     def _targets_and_weights(self, X, y, sample_weight, reset_targets):
         """``y`` encoded for the task loss (in ``X``'s dtype) and the sample
         weights scaled to mean one; the targets' scaling uses the weights
         when the caller gave some."""
-        weights = _normalised_sample_weight(sample_weight, X)
+        weights = normalised_sample_weight(sample_weight, X)
         given = None if sample_weight is None else weights
         y_encoded = self._encode_targets(y, reset_targets, given)
         if y_encoded.dtype.kind == "f":  # integer class codes stay integers
@@ -534,13 +416,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             X, y, sample_weight, first_pass
         )
         groups = self._validate_groups(groups, X)
-        _warn_if_far_from_unit_scale(X)
+        warn_if_far_from_unit_scale(X)
 
         rng = check_random_state(self.random_state)
         n_samples, n_features = X.shape
 
         if self.early_stopping:
-            self._check_validation_size(n_samples)
+            check_validation_size(self.validation_fraction, n_samples)
             arrays = [X, y_encoded, sample_weight]
             if groups is not None:
                 arrays.append(groups)
@@ -552,8 +434,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
             groups = parts[6] if groups is not None else None
-            self._check_split_weights(w_train, w_val)
-            w_train = _rescaled_to_mean_one(w_train)
+            check_split_weights(w_train, w_val)
+            w_train = rescaled_to_mean_one(w_train)
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
@@ -645,41 +527,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._after_training()
         return self
 
-    def _check_validation_size(self, n_samples):
-        """Refuse an early-stopping validation split of fewer than 2 rows."""
-        # train_test_split's size of a fractional test split.
-        n_validation = math.ceil(self.validation_fraction * n_samples)
-        if n_validation < 2:
-            # As scikit-learn's MLPs: R^2 of one row is undefined, and one
-            # row's accuracy is too coarse to stop on.
-            raise ValueError(
-                "The validation set is too small: validation_fraction="
-                f"{self.validation_fraction} of {n_samples} samples gives "
-                f"{n_validation} row, and early_stopping needs at least 2. "
-                "Increase validation_fraction or the number of samples, or "
-                "set early_stopping=False."
-            )
-
-    @staticmethod
-    def _check_split_weights(w_train, w_val):
-        """Refuse an early-stopping split whose training part has no weight,
-        or whose validation part has fewer than 2 weighted rows."""
-        if not w_train.max() > 0:
-            raise ValueError(
-                "Every sample of the early-stopping training split has "
-                "sample_weight 0, so it cannot be trained on. Give more "
-                "samples a positive weight, change random_state or "
-                "validation_fraction, or set early_stopping=False."
-            )
-        n_weighted = int(np.count_nonzero(w_val > 0))
-        if n_weighted < 2:
-            raise ValueError(
-                f"The early-stopping validation split has {n_weighted} sample "
-                "of positive sample_weight, and its score needs at least 2. "
-                "Give more samples a positive weight, change random_state or "
-                "increase validation_fraction, or set early_stopping=False."
-            )
-
     def _partial_fit(self, X, y, sample_weight, reset_targets):
         """One pass over ``(X, y)`` that continues the previous training.
 
@@ -705,7 +552,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         # Warnings about the data are given once, on the first call: a
         # stream of batches would repeat them on every call.
         if first_pass:
-            _warn_if_far_from_unit_scale(X)
+            warn_if_far_from_unit_scale(X)
 
         state = None if first_pass else getattr(self, "_training_state", None)
         if state is None:
@@ -839,7 +686,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             # scikit-learn's MLP convention: alpha / batch_size.
             l2_weight=float(self.alpha) / batch_size,
         )
-        return _TrainingData(
+        return TrainingData(
             X=X_train,
             y=y_train,
             sample_weight=w_train,
@@ -931,8 +778,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 neighbour_weight=neighbour_weight,
             )
 
-        epoch_loss = self._optimise_one_pass(
-            data,
+        epoch_loss = run_epoch(
+            X_train.shape[0],
+            data.batch_size,
             make_batch,
             objective,
             spec,
@@ -940,6 +788,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             optimizer,
             rng,
             where=f"epoch {self.n_iter_ + 1}",
+            learning_rate_init=self.learning_rate_init,
         )
         self.n_iter_ += 1
         self.t_ += X_train.shape[0]
@@ -997,8 +846,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         best_params = None
         for epoch in range(1, self.finetune_iter + 1):
             epoch_start = time.perf_counter()
-            loss = self._optimise_one_pass(
-                data,
+            loss = run_epoch(
+                data.X.shape[0],
+                data.batch_size,
                 make_batch,
                 predictor_objective,
                 spec,
@@ -1006,6 +856,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 optimizer,
                 rng,
                 where=f"fine-tuning epoch {epoch}",
+                learning_rate_init=self.learning_rate_init,
             )
             self.finetune_loss_curve_.append(float(loss))
             self._set_params_from_list(gate_params + params, n_gate)
@@ -1023,44 +874,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             # Without a better epoch, the main training's best is kept.
             kept = start_params if best_params is None else best_params
             self._set_params_from_list(gate_params + kept, n_gate)
-
-    def _optimise_one_pass(
-        self, data, make_batch, objective_fn, spec, params, optimizer, rng, where
-    ):
-        """One pass over ``data``'s rows in shuffled mini-batches.
-
-        ``make_batch(indices)`` builds a batch, ``objective_fn(params,
-        batch, spec)`` is differentiated by autograd; ``params`` are
-        updated in place by ``optimizer``. Returns the mean loss per row.
-        Raises :class:`TrainingDivergedError` (naming ``where``) on a
-        non-finite loss or gradient.
-        """
-        n_rows, batch_size = data.X.shape[0], data.batch_size
-        loss_and_grad = value_and_grad(objective_fn)
-        order = rng.permutation(n_rows)
-        total_loss = 0.0
-        with one_blas_thread():
-            for start in range(0, n_rows, batch_size):
-                idx = order[start : start + batch_size]
-                batch = make_batch(idx)
-                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                    loss, grads = loss_and_grad(params, batch, spec)
-                    # The squared norm, not the sum: Adam squares every
-                    # gradient, and one too large to square (above ~1e154)
-                    # would leave it with infinite second moments and frozen
-                    # weights, i.e. a fit that silently learns nothing.
-                    grad_norm2 = sum(float(np.vdot(g, g)) for g in grads)
-                if not (np.isfinite(loss) and np.isfinite(grad_norm2)):
-                    raise TrainingDivergedError(
-                        f"Training diverged: the loss or its gradient became "
-                        f"non-finite or too large (loss={loss}) at {where}. "
-                        "Standardise the inputs (e.g. with StandardScaler) "
-                        "and/or lower learning_rate_init (currently "
-                        f"{self.learning_rate_init})."
-                    )
-                optimizer.update_params(params, grads)
-                total_loss += loss * idx.shape[0]
-        return total_loss / n_rows
 
     def _after_training(self):
         """Hook run at the end of ``fit`` and ``partial_fit``."""
@@ -1181,13 +994,3 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
-
-
-def _layer_sizes(sizes, name):
-    """Validate a hidden-layer specification and return it as a tuple."""
-    if isinstance(sizes, Integral):
-        sizes = (sizes,)
-    sizes = tuple(sizes)
-    if any(not isinstance(s, Integral) or s < 1 for s in sizes):
-        raise ValueError(f"{name} must contain positive integers only, got {sizes}.")
-    return tuple(int(s) for s in sizes)

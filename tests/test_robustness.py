@@ -38,9 +38,9 @@ from sklspin import (
     LSPINRegressor,
     STGClassifier,
     STGRegressor,
+    TrainingDivergedError,
 )
 from sklspin._affinity import knn_gaussian_affinity
-from sklspin._base import TrainingDivergedError
 from sklspin._gates import gate_values, open_probability
 from sklspin._gating import MU_HIGH, MU_LOW
 from sklspin._losses import (
