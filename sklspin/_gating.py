@@ -1,7 +1,8 @@
 """The gating network of LSPIN and STG: its output range, start and rates.
 
 The gating network maps a sample ``x`` to its gate means ``mu(x)``
-(:func:`lspin_gate_means`); the constants below fix its default shape, the
+(:func:`lspin_gate_means`; STG's global gates are the same network without
+inputs, :func:`global_gate_means`); the constants below fix its default shape, the
 range of ``mu``, the initial gates and the per-array learning rates Adam
 uses for it (:func:`gating_rate_multipliers`).
 """
@@ -94,6 +95,19 @@ def lspin_gate_means(gate_params, X, activation="tanh"):
     return mlp_forward(
         gate_params, X, activation=activation, output_activation=GATE_MEAN_OUTPUT
     )
+
+
+def global_gate_means(gate_params, X):
+    """Gate means of STG: the same vector ``mu`` for every sample.
+
+    ``gate_params`` is ``[W, b]``, LSPIN's gating network without inputs:
+    an empty weight matrix ``W`` of shape ``(0, n_features)`` and the output
+    bias ``b`` of shape ``(n_features,)``, mapped to gate means by the
+    same output function as LSPIN's (so both share the gate-mean range). The
+    result has shape ``(1, n_features)`` whatever ``X``, and broadcasts
+    against ``X`` in :func:`~sklspin._gates.gate_values` and in the penalty.
+    """
+    return lspin_gate_means(gate_params, X[:1, :0])
 
 
 def gating_rate_multipliers(gate_params, weight_scale=1.0, hidden_rate_floor=0.0):

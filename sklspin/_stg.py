@@ -25,7 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseLSPIN
 from ._docs import fill_doc
 from ._gates import gate_values
-from ._gating import initial_gate_bias, lspin_gate_means
+from ._gating import global_gate_means, initial_gate_bias
 from ._lspin import LSPINClassifier
 from ._tasks import ClassifierTask, RegressorTask
 
@@ -48,19 +48,6 @@ _LSPIN_DEFAULTS = {
     for name, param in inspect.signature(LSPINClassifier.__init__).parameters.items()
     if param.default is not inspect.Parameter.empty
 }
-
-
-def global_gate_means(gate_params, X):
-    """Gate means of STG: the same vector ``mu`` for every sample.
-
-    ``gate_params`` is ``[W, b]``, LSPIN's gating network without inputs:
-    an empty weight matrix ``W`` of shape ``(0, n_features)`` and the output
-    bias ``b`` of shape ``(n_features,)``, mapped to gate means by the
-    same output function as LSPIN's (so both share the gate-mean range). The
-    result has shape ``(1, n_features)`` whatever ``X``, and broadcasts
-    against ``X`` in :func:`~sklspin._gates.gate_values` and in the penalty.
-    """
-    return lspin_gate_means(gate_params, X[:1, :0])
 
 
 class _BaseSTG(SelectorMixin, BaseLSPIN):

@@ -21,6 +21,7 @@ from autograd.core import VJPNode
 from autograd.tracer import toposort, trace
 
 from sklspin import LLSPINClassifier, LSPINClassifier, LSPINRegressor
+from sklspin._gating import global_gate_means
 from sklspin._losses import (
     Batch,
     ObjectiveSpec,
@@ -29,7 +30,6 @@ from sklspin._losses import (
     predictor_objective,
 )
 from sklspin._networks import init_mlp, keep_freed_memory_in_heap
-from sklspin._stg import global_gate_means
 
 # 4 layers + gated input + task loss + gate penalty + L2 + weighted sum = 9.
 # The objective recorded 76 primitives before issue 7.

@@ -20,8 +20,8 @@ from sklearn.utils.estimator_checks import (
 )
 
 from sklspin import LSPINClassifier, STGClassifier, STGRegressor
+from sklspin._gating import global_gate_means
 from sklspin._losses import Batch, ObjectiveSpec, objective
-from sklspin._stg import global_gate_means
 from sklspin.datasets import make_paper_e5
 
 FAST = dict(max_iter=60, random_state=0)
