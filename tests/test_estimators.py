@@ -711,7 +711,10 @@ def test_groups_are_validated(data):
 @pytest.mark.parametrize("est", ALL, ids=_ids(ALL))
 def test_every_sample_in_its_own_group_turns_the_similarity_off(est, data):
     X, y = _targets(est, data)
-    with pytest.warns(UserWarning, match="similarity penalty is off"):
+    with (
+        pytest.warns(UserWarning, match="similarity penalty is off"),
+        pytest.warns(UserWarning, match="a sample alone in its group to none"),
+    ):
         model = clone(est).fit(X, y, groups=np.arange(X.shape[0]))
     assert model.n_neighbors_ == 0
     assert np.all(np.isfinite(model.predict_gates(X)))

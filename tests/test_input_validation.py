@@ -124,14 +124,20 @@ def test_invalid_hyper_parameters(estimator, Xy, params, match):
 
 def test_overflowing_distances_give_a_clear_error():
     X = np.random.RandomState(0).normal(size=(50, 3)) * 1e154
-    with pytest.raises(ValueError, match="Standardise the inputs"):
+    with (
+        pytest.raises(ValueError, match="Standardise the inputs"),
+        pytest.warns(UserWarning, match="far from unit scale"),
+    ):
         LLSPINRegressor(**SMALL).fit(X, X[:, 0])
 
 
 def test_diverging_training_raises_a_clear_error():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(50, 3)) * 1e200
-    with pytest.raises(FloatingPointError, match="learning_rate_init"):
+    with (
+        pytest.raises(FloatingPointError, match="learning_rate_init"),
+        pytest.warns(UserWarning, match="far from unit scale"),
+    ):
         LLSPINRegressor(**SMALL).set_params(similarity_weight=0).fit(X, X[:, 0])
 
 

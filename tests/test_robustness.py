@@ -290,7 +290,10 @@ def test_early_stopping_with_a_class_too_small_to_split(estimator):
     y[0] = 1
     model = clone(estimator).set_params(early_stopping=True)
     # No stratified split exists: a random one is used (see _split_stratify).
-    with pytest.warns(UserWarning, match="no stratified validation split"):
+    with (
+        pytest.warns(UserWarning, match="no stratified validation split"),
+        pytest.warns(ConvergenceWarning, match="maximum iterations"),
+    ):
         model.fit(X, y)
     assert model.classes_.tolist() == [0, 1]
     assert len(model.validation_scores_) == model.n_iter_
