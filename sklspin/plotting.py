@@ -30,13 +30,30 @@ def _pyplot():
     return plt
 
 
-def _check_gates(gates):
+def _gate_array(gates):
+    """``gates`` as a float64 array; a clear error for an estimator."""
     if hasattr(gates, "predict_gates"):
         raise TypeError(
             "gates must be an array of gate values, not an estimator: pass "
             "estimator.predict_gates(X)."
         )
-    gates = np.asarray(gates, dtype=np.float64)
+    if hasattr(gates, "toarray"):  # a SciPy sparse matrix or array
+        gates = gates.toarray()
+    return np.asarray(gates, dtype=np.float64)
+
+
+def _check_axes(axes):
+    """Refuse anything in ``axes`` that is not a matplotlib Axes."""
+    for ax in axes:
+        if not (hasattr(ax, "imshow") and hasattr(ax, "figure")):
+            raise TypeError(
+                f"ax must be a matplotlib Axes (e.g. from plt.subplots()), got "
+                f"{type(ax).__name__}: {ax!r}."
+            )
+
+
+def _check_gates(gates):
+    gates = _gate_array(gates)
     if gates.ndim != 2 or gates.size == 0:
         raise ValueError(
             "gates must be a non-empty 2-D array of shape (n_samples, "
@@ -132,7 +149,7 @@ def plot_gates(
 
     Parameters
     ----------
-    gates : array-like of shape (n_samples, n_features)
+    gates : array-like or sparse matrix of shape (n_samples, n_features)
         Gate values, for example from ``predict_gates``. Any real values
         are accepted; the colour scale spans ``[0, 1]``.
     groups : array-like of shape (n_samples,), default=None
@@ -208,6 +225,7 @@ def plot_gates(
                 f"{'without' if n_panels == 1 else 'with'} mask_true, got "
                 f"{axes.size}."
             )
+        _check_axes(axes)
         fig = axes[0].figure
 
     image = axes[0].imshow(
@@ -321,7 +339,7 @@ def plot_gate_image(
     'open pixels'
     """
     plt = _pyplot()
-    gates = np.asarray(gates, dtype=np.float64)
+    gates = _gate_array(gates)
     if gates.ndim == 2 and gates.shape[0] == 1:
         gates = gates[0]  # predict_gates of one sample
     if gates.ndim != 1:
@@ -345,6 +363,8 @@ def plot_gate_image(
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(3.0, 3.0), layout="constrained")
+    else:
+        _check_axes([ax])
     gate_image = gates.reshape(image_shape)
     if image is None:
         ax.imshow(gate_image, cmap=cmap, vmin=0.0, vmax=1.0, interpolation="nearest")

@@ -103,6 +103,25 @@ def test_plot_gates_accepts_axes_in_any_array_shape_and_refuses_estimators():
 
     with pytest.raises(TypeError, match=r"predict_gates\(X\)"):
         plot_gates(LSPINClassifier())
+    with pytest.raises(TypeError, match=r"predict_gates\(X\)"):
+        plot_gate_image(LSPINClassifier(), (2, 2))
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes .*got str"):
+        plot_gates(gates, ax="left")
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes .*got NoneType"):
+        plot_gates(gates, mask_true=gates > 0, ax=[plt.subplots()[1], None])
+    with pytest.raises(TypeError, match="ax must be a matplotlib Axes .*got str"):
+        plot_gate_image(np.zeros(4), (2, 2), ax="left")
+
+
+def test_sparse_gates_are_drawn_as_dense():
+    sparse = pytest.importorskip("scipy.sparse")
+    gates = np.zeros((4, 3))
+    gates[1, 2] = gates[3, 0] = 0.7
+    for matrix in (sparse.csr_matrix(gates), sparse.csr_array(gates)):
+        axes = plot_gates(matrix)
+        np.testing.assert_array_equal(axes[0].images[0].get_array(), gates)
+    ax = plot_gate_image(sparse.csr_matrix(gates[1:2]), (1, 3))
+    np.testing.assert_array_equal(ax.images[0].get_array(), gates[1:2])
 
 
 def test_plot_gate_image_takes_one_sample_and_a_2d_shape():
