@@ -57,7 +57,11 @@ def knn_gaussian_affinity(
         - a positive float: a fixed global ``h``.
 
         Zero scales (from duplicated points) are replaced by the median of
-        the positive ones, or 1.0 if every distance is zero.
+        the positive ones, or 1.0 if every distance is zero. Weights that
+        underflow are floored at the smallest positive float, so that no
+        edge is lost; when more than half do (a fixed ``h`` far below the
+        neighbour distances) a warning says so, as all such neighbours then
+        weigh the same.
     algorithm : {"auto", "exact", "approximate"}, default="auto"
         How the neighbours are found:
 
@@ -150,7 +154,23 @@ def knn_gaussian_affinity(
         ratio = row_distances / scale[rows] * (row_distances / scale[cols])
         weights = np.exp(-0.5 * ratio)
     # Underflow to 0 would silently drop an edge from the sparse structure.
-    weights = np.maximum(weights, np.finfo(np.float64).tiny)
+    tiny = np.finfo(np.float64).tiny
+    n_underflowed = int(np.count_nonzero(weights < tiny))
+    if n_underflowed > weights.size // 2:
+        # The floored weights are all equal: the sampler and the degree
+        # normalisation then treat these neighbours alike, as if the
+        # bandwidth were infinite.
+        warn_user(
+            f"The affinity bandwidth ({np.median(scale):.3g}) is tiny next to "
+            "the distances between neighbours (median "
+            f"{np.median(row_distances):.3g}): {n_underflowed} of "
+            f"{weights.size} Gaussian weights underflow to the smallest "
+            "float, so the similarity penalty weighs those neighbours alike "
+            "instead of by distance. Use a larger affinity_bandwidth, or "
+            '"median".',
+            UserWarning,
+        )
+    weights = np.maximum(weights, tiny)
     directed = sparse.csr_matrix((weights, (rows, cols)), shape=(n_samples, n_samples))
     affinity = directed.maximum(directed.T).tocsr()
     affinity.sort_indices()

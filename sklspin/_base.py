@@ -14,6 +14,7 @@ neighbour sampler), :mod:`sklspin._losses` (the objective),
 
 import time
 from abc import ABCMeta, abstractmethod
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -212,11 +213,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return 1.0
 
     @abstractmethod
-    def _encode_targets(self, y, first_pass, sample_weight=None):
+    def _encode_targets(self, y, first_pass, sample_weight=None, rescale=False):
         """Validate ``y`` and return it encoded for the task loss.
 
         ``sample_weight``: the validated weights when the caller gave some,
-        ``None`` when the caller gave none.
+        ``None`` when the caller gave none. ``rescale``: estimate a scaling
+        of numeric targets anew even when not ``first_pass``.
         """
 
     def _batch_targets(self, targets, dtype):
@@ -319,13 +321,17 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         """``groups`` as a 1-D array of one label per row of ``X``, or None."""
         return validated_groups(groups, X, self._similarity_weight())
 
-    def _targets_and_weights(self, X, y, sample_weight, reset_targets):
+    def _targets_and_weights(
+        self, X, y, sample_weight, reset_targets, rescale_targets=False
+    ):
         """``y`` encoded for the task loss (in ``X``'s dtype) and the sample
         weights scaled to mean one; the targets' scaling uses the weights
-        when the caller gave some."""
+        when the caller gave some. ``rescale_targets``: estimate the
+        regressors' target scaling anew even when the targets are not reset
+        (a warm-started ``fit``)."""
         weights = normalised_sample_weight(sample_weight, X)
         given = None if sample_weight is None else weights
-        y_encoded = self._encode_targets(y, reset_targets, given)
+        y_encoded = self._encode_targets(y, reset_targets, given, rescale_targets)
         if y_encoded.dtype.kind == "f":  # integer class codes stay integers
             y_encoded = y_encoded.astype(X.dtype, copy=False)
         return y_encoded, weights
@@ -400,12 +406,23 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             return self._train(X, y, sample_weight, groups, first_pass)
         self._forget_fitted_state()
-        try:
+        with self._unfitted_if_it_fails(first_pass):
             return self._train(X, y, sample_weight, groups, first_pass)
+
+    @contextmanager
+    def _unfitted_if_it_fails(self, from_scratch):
+        """Forget the fitted state when training ``from_scratch`` raises.
+
+        Nothing of a fit or first ``partial_fit`` that raised is kept
+        (``classes_``, ``n_features_in_``, half-trained parameters), so that
+        a corrected retry starts afresh. A fitted model that fails to train
+        further (``warm_start``, later ``partial_fit`` calls) is kept.
+        """
+        try:
+            yield
         except Exception:
-            # Nothing of a fit from scratch that raised is kept (classes_,
-            # n_features_in_, half-trained parameters).
-            self._forget_fitted_state()
+            if from_scratch:
+                self._forget_fitted_state()
             raise
 
     def _train(self, X, y, sample_weight, groups, first_pass):
@@ -413,7 +430,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         from the fitted parameters (``warm_start``)."""
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, sample_weight = self._targets_and_weights(
-            X, y, sample_weight, first_pass
+            X, y, sample_weight, first_pass, rescale_targets=True
         )
         groups = self._validate_groups(groups, X)
         warn_if_far_from_unit_scale(X)
@@ -964,7 +981,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             Gate values in ``[0, 1]``, as float64 whatever the dtype of
             ``X``.
         """
-        index = getattr(X, "index", None) if as_frame else None
+        frame_index = getattr(X, "index", None)  # a list's is a method
         X = self._predict_input(X)  # checks that the model is fitted
         gates = np.empty(X.shape)
         for block in self._row_blocks(X):
@@ -981,6 +998,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         columns = getattr(self, "feature_names_in_", None)
         if columns is None:
             columns = [f"x{j}" for j in range(gates.shape[1])]
+        index = frame_index if isinstance(frame_index, pd.Index) else None
         return pd.DataFrame(gates, columns=list(columns), index=index)
 
     def _predict_input(self, X):

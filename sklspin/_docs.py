@@ -240,8 +240,9 @@ warm_start : bool, default=False
     counts the last fit's epochs only), and the penalties' schedules (the
     ramp of the sparsity penalty and, in LSPIN and LLSPIN, the anneal of
     the similarity penalty), which run on it, continue where the previous
-    fit left them instead of starting again. Use :meth:`partial_fit` to
-    continue the optimizer too.
+    fit left them instead of starting again. The regressors estimate their
+    internal target scaling (mean and standard deviation of ``y``) anew on
+    every fit. Use :meth:`partial_fit` to continue the optimizer too.
 """,
     "finetune": """
 finetune_iter : int, default=$finetune_iter

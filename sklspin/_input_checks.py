@@ -117,7 +117,8 @@ def layer_sizes(sizes, name):
 
 
 def check_validation_size(validation_fraction, n_samples):
-    """Refuse an early-stopping validation split of fewer than 2 rows."""
+    """Refuse an early-stopping validation split of fewer than 2 rows, or
+    one that leaves no training row."""
     # train_test_split's size of a fractional test split.
     n_validation = math.ceil(validation_fraction * n_samples)
     if n_validation < 2:
@@ -129,6 +130,12 @@ def check_validation_size(validation_fraction, n_samples):
             f"{n_validation} row, and early_stopping needs at least 2. "
             "Increase validation_fraction or the number of samples, or "
             "set early_stopping=False."
+        )
+    if n_validation >= n_samples:
+        raise ValueError(
+            "The training set is empty: validation_fraction="
+            f"{validation_fraction} of {n_samples} samples leaves no row to "
+            "train on. Lower validation_fraction, or set early_stopping=False."
         )
 
 

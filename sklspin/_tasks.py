@@ -26,7 +26,7 @@ from ._warnings import warn_user
 class ClassifierTask:
     """Classification-specific parts shared by the LSPIN-family classifiers."""
 
-    def _encode_targets(self, y, first_pass, sample_weight=None):
+    def _encode_targets(self, y, first_pass, sample_weight=None, rescale=False):
         """Binary targets as 0.0 / 1.0 (``classes_[1]`` is 1); more classes
         as integer codes (indices into ``classes_``), one-hot encoded batch
         by batch (:meth:`_batch_targets`) rather than held for every row."""
@@ -137,15 +137,16 @@ class ClassifierTask:
         -----
         {partial_fit_affinity}
         """
-        if _check_partial_fit_first_call(self, classes):
-            if self.classes_.shape[0] < 2:
-                classes_ = self.classes_
-                del self.classes_
-                raise ValueError(
-                    f"{type(self).__name__} needs at least 2 classes, but "
-                    f"classes={classes_.tolist()} contains only one."
-                )
-        return self._partial_fit(X, y, sample_weight, reset_targets=False)
+        first_call = not self.__sklearn_is_fitted__()
+        # classes_ is set first: a first call that raises must not keep it.
+        with self._unfitted_if_it_fails(first_call):
+            if _check_partial_fit_first_call(self, classes):
+                if self.classes_.shape[0] < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs at least 2 classes, but "
+                        f"classes={self.classes_.tolist()} contains only one."
+                    )
+            return self._partial_fit(X, y, sample_weight, reset_targets=False)
 
     def predict(self, X):
         """Predict class labels for samples in ``X``.
@@ -254,19 +255,23 @@ class RegressorTask:
                 ) from exc
         return super()._validate_fit_input(X, y, first_pass)
 
-    def _encode_targets(self, y, first_pass, sample_weight=None):
+    def _encode_targets(self, y, first_pass, sample_weight=None, rescale=False):
         y = np.asarray(y, dtype=np.float64)
         if first_pass:
             self._y_is_1d = y.ndim == 1
         y2d = y.reshape(-1, 1) if y.ndim == 1 else y
         if first_pass:
             self.n_outputs_ = y2d.shape[1]
-            self._y_mean, self._y_scale = _target_moments(y2d, sample_weight)
         elif y2d.shape[1] != self.n_outputs_:
             raise ValueError(
                 f"y has {y2d.shape[1]} outputs but the model was fitted with "
                 f"{self.n_outputs_}."
             )
+        # Every fit (warm-started too) scales its own targets: the penalty
+        # weights then mean the same for the new y. partial_fit keeps the
+        # first batch's scaling, which the network's outputs are trained to.
+        if first_pass or rescale:
+            self._y_mean, self._y_scale = _target_moments(y2d, sample_weight)
         with np.errstate(over="ignore", invalid="ignore"):
             encoded = (y2d - self._y_mean) / self._y_scale
         if not np.all(np.isfinite(encoded)):
@@ -320,7 +325,8 @@ class RegressorTask:
         {partial_fit_affinity}
         """
         first_pass = not self.__sklearn_is_fitted__()
-        return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
+        with self._unfitted_if_it_fails(first_pass):
+            return self._partial_fit(X, y, sample_weight, reset_targets=first_pass)
 
     def predict(self, X):
         """Predict targets of ``X``.

@@ -87,18 +87,43 @@ def test_a_failed_first_fit_is_not_fitted(estimator, Xy):
 
 
 @pytest.mark.parametrize("estimator", CLASSIFIERS, ids=CLASSIFIER_IDS)
-def test_partial_fit_keeps_the_classes_of_a_failed_first_call(estimator, Xy):
-    # As scikit-learn's MLPs: classes are given once, on the first call,
-    # even if that call raised.
+def test_a_failed_first_partial_fit_keeps_nothing(estimator, Xy):
+    # Like a failed fit, and unlike scikit-learn's MLPs, which keep the
+    # classes of a first call that raised and then refuse corrected ones.
     X, y = Xy
     model = clone(estimator)
     X_bad = X.copy()
     X_bad[0, 0] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         model.partial_fit(X_bad, y, classes=[0, 1])
-    model.partial_fit(X, y)
-    np.testing.assert_array_equal(model.classes_, [0, 1])
-    assert model.predict_proba(X).shape == (60, 2)
+    assert set(vars(model)) == set(vars(clone(model)))
+    y3 = y.copy()
+    y3[:5] = 2
+    with pytest.raises(ValueError, match=r"labels \[2\] that are not in classes_"):
+        model.partial_fit(X, y3, classes=[0, 1])
+    assert set(vars(model)) == set(vars(clone(model)))
+    with pytest.raises(ValueError, match="classes must be passed on the first call"):
+        model.partial_fit(X, y3)
+    model.partial_fit(X, y3, classes=[0, 1, 2])
+    np.testing.assert_array_equal(model.classes_, [0, 1, 2])
+    assert model.predict_proba(X).shape == (60, 3)
+    # A fitted model that fails to train further stays fitted.
+    with pytest.raises(ValueError, match="NaN"):
+        model.partial_fit(X_bad, y3)
+    assert model.predict_proba(X).shape == (60, 3)
+
+
+@pytest.mark.parametrize("estimator", ALL, ids=IDS)
+def test_a_failed_first_partial_fit_is_not_fitted(estimator, Xy):
+    X, labels = Xy
+    y = _targets(estimator, X, labels)
+    kwargs = {"classes": [0, 1]} if is_classifier(estimator) else {}
+    model = clone(estimator).set_params(early_stopping=True)
+    with pytest.raises(ValueError, match="does not support early_stopping"):
+        model.partial_fit(X, y, **kwargs)
+    assert set(vars(model)) == set(vars(clone(model)))
+    model.set_params(early_stopping=False).partial_fit(X, y, **kwargs)
+    assert model.predict(X).shape == (60,)
 
 
 def test_a_warm_fit_that_diverges_keeps_its_last_epoch(Xy):
@@ -161,6 +186,9 @@ def test_early_stopping_needs_two_validation_rows(estimator, Xy):
     model = clone(estimator).set_params(early_stopping=True)
     with pytest.raises(ValueError, match="validation set is too small"):
         model.fit(X, y)
+    # The other end: 95 % of 10 rows leaves none to train on.
+    with pytest.raises(ValueError, match="validation_fraction=0.95 .*no row to"):
+        model.set_params(validation_fraction=0.95).fit(X, y)
     model.set_params(validation_fraction=0.2).fit(X, y)
     assert np.all(np.isfinite(model.validation_scores_))
 

@@ -305,7 +305,18 @@ def test_affinity_is_finite_at_any_scale(scale, bandwidth):
     rng = np.random.RandomState(0)
     X = rng.standard_normal((60, 5)) * scale
     X[10:30] = X[10]  # a block of duplicates: zero distances, zero bandwidths
-    affinity = knn_gaussian_affinity(X, n_neighbors=5, bandwidth=bandwidth)
+    # A fixed bandwidth far below the distances makes most weights underflow
+    # (floored, so all equal): that is worth a warning, nothing else is.
+    underflows = not isinstance(bandwidth, str) and bandwidth < 1e-6 * scale
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        affinity = knn_gaussian_affinity(X, n_neighbors=5, bandwidth=bandwidth)
+    messages = [str(warning.message) for warning in caught]
+    if underflows:
+        assert len(messages) == 1 and "underflow" in messages[0], messages
+        assert "affinity_bandwidth" in messages[0]
+    else:
+        assert messages == []
     assert np.all(np.isfinite(affinity.data))
     assert np.all((affinity.data > 0) & (affinity.data <= 1))
     assert affinity.nnz >= 60 * 5
@@ -572,6 +583,23 @@ def test_warm_start_contract(estimator):
 
 
 @ignore_convergence
+@pytest.mark.parametrize("estimator", REGRESSORS, ids=IDS[3:])
+def test_warm_start_rescales_the_targets_of_each_fit(estimator):
+    """A warm-started fit on ``a * y + b`` is the warm-started fit on ``y``
+    mapped by the same affine function: each fit standardises its own
+    targets (the first fit's scaling would leave them thousands of standard
+    deviations from zero)."""
+    X, y = _data_for(estimator)
+    first = clone(estimator).set_params(max_iter=3, warm_start=True).fit(X, y)
+    on_y = pickle.loads(pickle.dumps(first)).fit(X, y)
+    on_scaled = first.fit(X, 1000.0 * y + 5000.0)
+    np.testing.assert_allclose(
+        on_scaled.predict(X), 1000.0 * on_y.predict(X) + 5000.0, rtol=1e-9
+    )
+    np.testing.assert_allclose(on_scaled.predict_gates(X), on_y.predict_gates(X))
+
+
+@ignore_convergence
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=IDS)
 def test_partial_fit_repeats_fit_bit_for_bit(estimator):
     """k partial_fit calls on the whole data = fit with max_iter=k and no
@@ -779,6 +807,11 @@ def test_predict_gates_as_frame(estimator):
     unnamed = clone(estimator).fit(X, y).predict_gates(X, as_frame=True)
     assert unnamed.columns.tolist() == ["x0", "x1", "x2", "x3"]
     assert unnamed.index.tolist() == list(range(X.shape[0]))
+    # Lists and tuples have an index *method*, which is no index.
+    for rows in (X[:3].tolist(), tuple(map(tuple, X[:3]))):
+        listed = clone(estimator).fit(X, y).predict_gates(rows, as_frame=True)
+        assert listed.index.tolist() == [0, 1, 2]
+        np.testing.assert_array_equal(listed.to_numpy(), unnamed.to_numpy()[:3])
 
 
 class _GradientDtypes:
