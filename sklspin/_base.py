@@ -811,7 +811,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.t_ += X_train.shape[0]
         self.loss_curve_.append(float(epoch_loss))
         self.loss_ = self.loss_curve_[-1]
-        self._set_params_from_list(params, data.n_gate_params)
+        # Copies: Adam updates params in place, and an epoch that diverges
+        # part-way must leave the fitted parameters of the last whole epoch.
+        self._set_params_from_list([p.copy() for p in params], data.n_gate_params)
         return epoch_loss
 
     def _finetune_predictor(self, data, rng, validation=None):
@@ -876,7 +878,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 learning_rate_init=self.learning_rate_init,
             )
             self.finetune_loss_curve_.append(float(loss))
-            self._set_params_from_list(gate_params + params, n_gate)
+            # Copies, as in _train_one_epoch.
+            self._set_params_from_list(gate_params + [p.copy() for p in params], n_gate)
             message = f"Fine-tuning epoch {epoch}, loss = {loss:.8f}"
             if validation is not None:
                 score = self._validation_score(*validation)

@@ -145,6 +145,42 @@ def test_a_warm_fit_that_diverges_keeps_its_last_epoch(Xy):
     model.predict(X)
 
 
+def test_a_warm_fit_that_diverges_mid_epoch_keeps_its_last_whole_epoch(Xy, monkeypatch):
+    import pickle
+
+    import sklspin._base as base
+    from sklspin import TrainingDivergedError
+
+    X, _ = Xy
+    y = X[:, 0] - X[:, 1]
+    # Three mini-batches an epoch; no fine-tuning, so that the warm fit's
+    # parameters after one epoch are those of a warm fit of max_iter=1.
+    params = dict(batch_size=20, finetune_iter=0, warm_start=True, **SMALL)
+    model = LSPINRegressor(hidden_layer_sizes=(8,), **params).fit(X, y)
+    one_epoch = pickle.loads(pickle.dumps(model)).set_params(max_iter=1).fit(X, y)
+
+    real_objective, calls = base.objective, []
+
+    def diverging_at_the_fifth_batch(fit_params, batch, spec):
+        calls.append(1)
+        loss = real_objective(fit_params, batch, spec)
+        return loss * np.nan if len(calls) == 5 else loss
+
+    # The fifth batch is the second of the warm fit's second epoch: the
+    # first one's step has been taken when the loss becomes NaN.
+    monkeypatch.setattr(base, "objective", diverging_at_the_fifth_batch)
+    with pytest.raises(TrainingDivergedError, match="at epoch 7"):
+        model.fit(X, y)
+    assert model.n_iter_ == one_epoch.n_iter_ == 6
+    assert model.loss_curve_ == one_epoch.loss_curve_
+    fitted = (model.coefs_, model.intercepts_, model.gating_coefs_)
+    expected = (one_epoch.coefs_, one_epoch.intercepts_, one_epoch.gating_coefs_)
+    for arrays, reference in zip(fitted, expected):
+        for a, b in zip(arrays, reference):
+            np.testing.assert_array_equal(a, b)
+    model.predict(X)
+
+
 @pytest.mark.parametrize("estimator", ALL, ids=IDS)
 def test_warm_start_refuses_changed_layer_sizes(estimator, Xy):
     X, labels = Xy
