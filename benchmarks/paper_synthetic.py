@@ -44,7 +44,7 @@ from inspect import signature
 
 import numpy as np
 import sklearn
-from _provenance import git
+from _provenance import commit_description, import_sklspin
 from joblib import Parallel, delayed
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
@@ -61,13 +61,10 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 from threadpoolctl import threadpool_limits
 
-try:
-    import sklspin
-except ImportError:  # a source checkout without ``pip install -e .``
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    import sklspin
+# The scripts importing this module measure this checkout's sklspin too.
+sklspin = import_sklspin()
 
-from sklspin import (
+from sklspin import (  # noqa: E402
     LLSPINClassifier,
     LLSPINRegressor,
     LSPINClassifier,
@@ -75,8 +72,8 @@ from sklspin import (
     STGClassifier,
     STGRegressor,
 )
-from sklspin.datasets import make_paper_synthetic
-from sklspin.metrics import feature_selection_f1
+from sklspin.datasets import make_paper_synthetic  # noqa: E402
+from sklspin.metrics import feature_selection_f1  # noqa: E402
 
 DATASETS = ("E1", "E2", "E3", "E4", "E5")
 REGRESSION = {"E5"}
@@ -630,15 +627,12 @@ def diagnosis_table(summary, name, method, threshold=0.1):
 
 def environment(argv, script="paper_synthetic.py"):
     """Command, date, git commit and versions for a report's header."""
-    commit = git("rev-parse", "HEAD")
-    dirty = git("status", "--porcelain", "--", "sklspin", "benchmarks")
     return {
         "command": f"python benchmarks/{script} " + " ".join(argv),
         "date": datetime.datetime.now(datetime.timezone.utc).strftime(
             "%Y-%m-%d %H:%M UTC"
         ),
-        "commit": (commit or "unknown")
-        + (" (with uncommitted changes)" if dirty else ""),
+        "commit": commit_description(),
         "versions": (
             f"sklspin {sklspin.__version__}, numpy {np.__version__}, "
             f"scikit-learn {sklearn.__version__}, Python {platform.python_version()}"

@@ -61,7 +61,7 @@ import time
 import warnings
 
 import numpy as np
-from _provenance import ROOT, git
+from _provenance import commit_description, import_sklspin
 
 try:
     import resource
@@ -141,7 +141,7 @@ def _quality(X, queries, indices, distances):
 
 
 def _worker(task):
-    sys.path.insert(0, ROOT)
+    import_sklspin()
     from sklearn.exceptions import ConvergenceWarning
 
     from sklspin import LSPINClassifier, _neighbors
@@ -295,7 +295,8 @@ def _report(results, args, elapsed):
     command = f"{environment}python benchmarks/scale.py {' '.join(args.argv)}"
     add(f"Command: `{command.rstrip()}`  ")
     add(
-        f"Date: {datetime.date.today().isoformat()}; commit {_git_commit()}; "
+        f"Date: {datetime.date.today().isoformat()}; "
+        f"commit {commit_description(short=True)}; "
         f"{os.cpu_count()} CPUs; Python {platform.python_version()}, "
         f"numpy {np.__version__}, scipy {_version('scipy')}, "
         f"scikit-learn {_version('sklearn')}; total {elapsed / 60:.1f} min."
@@ -488,17 +489,6 @@ def _summary(results):
             "interpreter's own memory)."
         )
     return lines
-
-
-def _git_commit():
-    """The short commit, with the files changed since if the tree is dirty."""
-    commit = git("rev-parse", "--short", "HEAD")
-    if commit is None:
-        return "unknown"
-    changed = (git("diff", "HEAD", "--name-only") or "").split()
-    if changed:
-        commit += f" plus uncommitted changes to {', '.join(changed)}"
-    return commit
 
 
 def _version(module):

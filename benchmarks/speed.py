@@ -82,23 +82,19 @@ import time
 import warnings
 
 import numpy as np
-from _provenance import ROOT, git
+import sklearn.neural_network._multilayer_perceptron as sk_mlp
+from _provenance import ROOT, commit_description, git, import_sklspin
 from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from threadpoolctl import threadpool_limits
 
 try:
     import resource
 except ImportError:  # Windows: no page-fault counts, "-" in the tables
     resource = None
 
-if ROOT not in sys.path:
-    sys.path.insert(0, ROOT)
-
-import sklearn.neural_network._multilayer_perceptron as sk_mlp  # noqa: E402
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier  # noqa: E402
-from threadpoolctl import threadpool_limits  # noqa: E402
-
-import sklspin  # noqa: E402
+sklspin = import_sklspin()
 
 HIDDEN = 64
 N_NEIGHBORS = 10
@@ -699,8 +695,14 @@ def fmt(value, digits=2):
     return f"{value:.{digits}f}"
 
 
-def git_commit():
-    return git("rev-parse", "--short", "HEAD") or "unknown"
+def run_description():
+    """Date, code measured, machine and versions, for the report's header."""
+    return (
+        f"Date: {datetime.date.today()}, commit {commit_description(short=True)}, "
+        f"{platform.platform()}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, {os.cpu_count()} CPUs "
+        f"(load average at start {_load_average()})."
+    )
 
 
 def main(argv=None):
@@ -766,12 +768,7 @@ def main(argv=None):
     emit("# Training speed: sklspin vs scikit-learn's MLPClassifier (issue 7)")
     emit()
     emit(f"Command: `{command.strip()}`  ")
-    emit(
-        f"Date: {datetime.date.today()}, commit {git_commit()}, "
-        f"{platform.platform()}, Python {platform.python_version()}, "
-        f"numpy {np.__version__}, {os.cpu_count()} CPUs "
-        f"(load average at start {_load_average()})."
-    )
+    emit(run_description())
     if stg_modules is not None:
         stg_version = getattr(stg_modules[0], "__version__", None)
         if stg_version is None:

@@ -1,7 +1,12 @@
 """Smoke test of the synthetic benchmark script (``--quick``: tiny data)."""
 
+import argparse
 import math
+import os
 import re
+import subprocess
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -119,3 +124,54 @@ def test_parse_args_rejects_unknown_dataset(assert_cli_errors, import_benchmark)
             (["--n-jobs", "0"], "--n-jobs must not be 0"),
         ],
     )
+
+
+@pytest.mark.parametrize(
+    "script", ["paper_synthetic", "real_data", "sample_size", "many_features", "speed"]
+)
+def test_scripts_import_this_checkout(script, tmp_path):
+    """Another sklspin installed ahead on the path (here a stand-in without
+    the estimators) is not the one the scripts measure."""
+    other = tmp_path / "sklspin"
+    other.mkdir()
+    (other / "__init__.py").write_text('__version__ = "another checkout"\n')
+    env = dict(os.environ, PYTHONPATH=str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_sklspin_imported_from_elsewhere_is_refused(monkeypatch, import_benchmark):
+    provenance = import_benchmark("_provenance")
+    elsewhere = types.ModuleType("sklspin")
+    elsewhere.__file__ = os.path.join(os.path.dirname(ROOT), "sklspin", "__init__.py")
+    monkeypatch.setitem(sys.modules, "sklspin", elsewhere)
+    with pytest.raises(ImportError, match="not from this checkout"):
+        provenance.import_sklspin()
+
+
+def test_reports_name_uncommitted_changes_alike(monkeypatch, import_benchmark):
+    provenance = import_benchmark("_provenance")
+    answers = {
+        "rev-parse": "0123abc",
+        # git() strips its output, the first line's blank status column too
+        "status": "M sklspin/_base.py\n?? benchmarks/new.py",
+    }
+    monkeypatch.setattr(provenance, "git", lambda *args: answers[args[0]])
+    expected = (
+        "0123abc (with uncommitted changes to sklspin/_base.py, benchmarks/new.py)"
+    )
+    assert provenance.commit_description() == expected
+    paper_synthetic = import_benchmark("paper_synthetic")
+    assert paper_synthetic.environment([])["commit"] == expected
+    speed = import_benchmark("speed")
+    assert f"commit {expected}," in speed.run_description()
+    scale = import_benchmark("scale")
+    report = scale._report({}, argparse.Namespace(argv=[], chunk=2000), 0.0)
+    assert f"commit {expected};" in report
