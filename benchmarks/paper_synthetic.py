@@ -35,7 +35,6 @@ them): the report records the defaults and the git commit it measured.
 
 import argparse
 import datetime
-import os
 import platform
 import sys
 import time
@@ -44,6 +43,7 @@ from inspect import signature
 
 import numpy as np
 import sklearn
+from _outputs import check_output_paths, write_text
 from _provenance import commit_description, import_sklspin
 from joblib import Parallel, delayed
 from sklearn.ensemble import (
@@ -758,9 +758,7 @@ def write_report(doc, out=None, rst=None):
     # Files first: printing can fail where the console cannot encode λ or ±.
     for path, fmt in ((out, "md"), (rst, "rst")):
         if path:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as f:
-                f.write(md if fmt == "md" else doc.render("rst"))
+            write_text(path, md if fmt == "md" else doc.render("rst"))
     print(md)
     return md
 
@@ -792,8 +790,8 @@ def add_run_arguments(parser, full_seeds):
 
 def check_run_arguments(parser, args):
     """Defaults and checks of the arguments of :func:`add_run_arguments`:
-    ``--seeds`` (1 with ``--quick``) and ``--n-jobs`` (1 with ``--quick``,
-    else 2)."""
+    ``--seeds`` (1 with ``--quick``), ``--n-jobs`` (1 with ``--quick``,
+    else 2) and the output paths ``--out`` and ``--rst``."""
     if args.seeds is None:
         args.seeds = 1 if args.quick else args.full_seeds
     if args.seeds < 1:
@@ -802,6 +800,7 @@ def check_run_arguments(parser, args):
         args.n_jobs = 1 if args.quick else 2
     if args.n_jobs == 0:
         parser.error("--n-jobs must not be 0 (-1 uses every core)")
+    check_output_paths(parser, args, ("--out", "--rst"))
 
 
 def _comma_list(text):

@@ -61,6 +61,7 @@ import time
 import warnings
 
 import numpy as np
+from _outputs import check_output_paths, write_text
 from _provenance import commit_description, import_sklspin
 
 try:
@@ -529,6 +530,7 @@ def _parse(argv):
         parser.error(f"--max-n must be at least {MIN_ROWS}")
     if args.chunk < 2:
         parser.error("--chunk must be at least 2 rows")
+    check_output_paths(parser, args, ("--out",))
     args.argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     return args
 
@@ -586,8 +588,7 @@ def main(argv=None):
     report = _report(results, args, time.perf_counter() - start)
     print(report)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(report)
+        write_text(args.out, report)
 
 
 if __name__ == "__main__":

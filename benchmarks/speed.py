@@ -83,6 +83,7 @@ import warnings
 
 import numpy as np
 import sklearn.neural_network._multilayer_perceptron as sk_mlp
+from _outputs import check_output_paths, write_text
 from _provenance import ROOT, commit_description, git, import_sklspin
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
@@ -732,6 +733,7 @@ def main(argv=None):
     for option in ("steps", "repeats"):
         if getattr(args, option) is not None and getattr(args, option) < 1:
             parser.error(f"--{option} must be at least 1")
+    check_output_paths(parser, args, ("--out", "--json"))
     if args.before and git("rev-parse", "--verify", "--quiet", args.before) is None:
         parser.error(f"--before: {args.before!r} is not a git revision here")
     config = dict(QUICK if args.quick else FULL)
@@ -1064,19 +1066,14 @@ def main(argv=None):
     )
 
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
+        write_text(args.out, "\n".join(lines) + "\n")
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(
-                dict(
-                    records=records,
-                    profiles={f"{k[0]} d={k[1]}": v for k, v in profiles.items()},
-                    affinity=rows,
-                ),
-                handle,
-                indent=1,
-            )
+        raw = dict(
+            records=records,
+            profiles={f"{k[0]} d={k[1]}": v for k, v in profiles.items()},
+            affinity=rows,
+        )
+        write_text(args.json, json.dumps(raw, indent=1))
     return records
 
 

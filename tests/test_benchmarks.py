@@ -157,6 +157,10 @@ def test_sklspin_imported_from_elsewhere_is_refused(monkeypatch, import_benchmar
 
 
 def test_reports_name_uncommitted_changes_alike(monkeypatch, import_benchmark):
+    # Imported before git is replaced: they must not keep the stand-in.
+    paper_synthetic, speed, scale = map(
+        import_benchmark, ("paper_synthetic", "speed", "scale")
+    )
     provenance = import_benchmark("_provenance")
     answers = {
         "rev-parse": "0123abc",
@@ -168,10 +172,29 @@ def test_reports_name_uncommitted_changes_alike(monkeypatch, import_benchmark):
         "0123abc (with uncommitted changes to sklspin/_base.py, benchmarks/new.py)"
     )
     assert provenance.commit_description() == expected
-    paper_synthetic = import_benchmark("paper_synthetic")
     assert paper_synthetic.environment([])["commit"] == expected
-    speed = import_benchmark("speed")
     assert f"commit {expected}," in speed.run_description()
-    scale = import_benchmark("scale")
     report = scale._report({}, argparse.Namespace(argv=[], chunk=2000), 0.0)
     assert f"commit {expected};" in report
+
+
+def test_output_paths_are_checked_before_the_run(
+    tmp_path, assert_cli_errors, import_benchmark
+):
+    paper_synthetic = import_benchmark("paper_synthetic")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    report = str(tmp_path / "report.md")
+    assert_cli_errors(
+        paper_synthetic.parse_args,
+        [
+            (["--out", str(tmp_path)], "is a directory"),
+            (["--rst", str(a_file / "r.rst")], "cannot create its directory"),
+            (["--out", report, "--rst", report], "name the same file"),
+            (["--out", ""], "empty path"),
+        ],
+    )
+    # A missing directory is created when the report is written, not before.
+    nested = tmp_path / "new" / "report.md"
+    assert paper_synthetic.parse_args(["--out", str(nested)]).out == str(nested)
+    assert not nested.parent.exists()

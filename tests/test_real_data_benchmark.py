@@ -152,7 +152,7 @@ def test_mean_pairwise_jaccard(import_benchmark):
     assert jaccard(same[:1]) == 0.0
 
 
-def test_parse_args(assert_cli_errors, import_benchmark):
+def test_parse_args(assert_cli_errors, import_benchmark, tmp_path):
     real_data = import_benchmark("real_data")
     args = real_data.parse_args([])
     assert args.datasets == list(DATASETS)
@@ -167,5 +167,6 @@ def test_parse_args(assert_cli_errors, import_benchmark):
             (["--datasets", "wine,boston"], "unknown data set"),
             (["--folds", "1"], "--folds must be >= 2"),
             (["--seeds", "0"], "--seeds must be >= 1"),
+            (["--out", str(tmp_path)], "is a directory"),
         ],
     )

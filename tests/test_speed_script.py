@@ -8,6 +8,7 @@ them.
 """
 
 import inspect
+import json
 import math
 import re
 import time
@@ -44,7 +45,8 @@ def test_gating_layers_follow_the_estimators(d, import_benchmark):
 
 @pytest.mark.slow
 def test_quick_run_prints_every_section(tmp_path, run_repository_script):
-    out = tmp_path / "speed.md"
+    # The outputs' missing directory is created.
+    out, raw = tmp_path / "new" / "speed.md", tmp_path / "new" / "speed.json"
     proc = run_repository_script(
         SCRIPT,
         "--quick",
@@ -57,10 +59,17 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
         "2",
         "--out",
         out,
+        "--json",
+        raw,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
+    assert set(json.loads(raw.read_text(encoding="utf-8"))) == {
+        "records",
+        "profiles",
+        "affinity",
+    }
     for heading in ("## A.", "### float32 input", "## B.", "## D."):
         assert heading in report
     float32_rows = re.findall(
@@ -74,14 +83,17 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
     assert all(float(ratio) > 0 for _, ratio in targets)
 
 
-def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark):
+def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark, tmp_path):
     speed = import_benchmark("speed")
+    raw = str(tmp_path / "raw.json")
     assert_cli_errors(
         speed.main,
         [
             (["--quick", "--steps", "0"], "--steps must be at least 1"),
             (["--quick", "--repeats", "-2"], "--repeats must be at least 1"),
             (["--quick", "--before", "no-such-rev"], "is not a git revision"),
+            (["--quick", "--out", str(tmp_path)], "is a directory"),
+            (["--quick", "--out", raw, "--json", raw], "name the same file"),
         ],
     )
 
