@@ -2,6 +2,7 @@
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +171,31 @@ def test_parse_args(assert_cli_errors, import_benchmark, tmp_path):
             (["--out", str(tmp_path)], "is a directory"),
         ],
     )
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_folds_are_bounded_by_each_data_set(quick, assert_cli_errors, import_benchmark):
+    real_data = import_benchmark("real_data")
+    quick_flag = ["--quick"] if quick else []
+    for name in DATASETS:
+        limit, _ = real_data.max_folds(name, quick)
+        args = [*quick_flag, "--datasets", name, "--folds"]
+        assert real_data.parse_args([*args, str(limit)]).folds == limit
+        assert_cli_errors(
+            real_data.parse_args,
+            [([*args, str(limit + 1)], f"too many for {name}: at most {limit}")],
+        )
+        # The outer and the inner (--tuned) splits at the bounds: no error,
+        # no warning (e.g. of a class with fewer rows than folds).
+        X, y = real_data.load(name, quick)
+        regression = name in real_data.REGRESSION
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for n_folds in (2, limit):
+                for train, test in real_data.splits(name, X, y, n_folds, seed=0):
+                    inner = real_data.cross_validation(
+                        regression, real_data.INNER_FOLDS, 0
+                    )
+                    for _, inner_test in inner.split(X[train], y[train]):
+                        assert len(inner_test) >= 2
+                    assert len(test) >= (2 if regression else 1)
