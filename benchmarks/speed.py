@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/speed.py                      # full grid, ~15 min on 2 cores
+    python benchmarks/speed.py                      # full grid, ~5 min on 2 cores
     python benchmarks/speed.py --quick              # small grid, ~10 s
     python benchmarks/speed.py --before c961c55~1 --out benchmarks/results/speed.md
 

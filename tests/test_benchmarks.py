@@ -9,10 +9,23 @@ import sys
 import types
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "benchmarks" / "paper_synthetic.py"
+
+
+def readme_section(script):
+    """The section of ``benchmarks/README.md`` on ``script``, on one line."""
+    readme = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    section = readme.split(f"## `{script}.py`", 1)[1].split("\n## ", 1)[0]
+    return " ".join(section.split())
+
+
+def committed_result(name):
+    return (ROOT / "benchmarks" / "results" / name).read_text(encoding="utf-8")
+
 
 CLASSIFICATION_ROWS = [
     "LSPIN (default)",
@@ -228,3 +241,33 @@ def test_a_fit_shared_by_two_rows_counts_once(monkeypatch, import_benchmark):
     env = dict(command="", date="", commit="", versions="")
     header = paper_synthetic.header_bullets(env, records, 60.0, 1, "", True)
     assert header[-1].endswith(f"sum of the fits' CPU times: {len(fits) / 60:.1f} min")
+
+
+def test_docs_quote_the_committed_run_times(import_benchmark):
+    wall, cpu = re.search(
+        r"Wall time of the whole run: ([\d.]+) min .* CPU times: ([\d.]+) min",
+        committed_result("paper_synthetic.md"),
+    ).groups()
+    assert (
+        f"the committed run took {wall} minutes, with {cpu} CPU-minutes as recorded"
+        in readme_section("paper_synthetic")
+    )
+    for script, pattern in (
+        ("speed", r"Total run time: ([\d.]+) min"),
+        ("scale", r"; total ([\d.]+) min\."),
+    ):
+        minutes = re.search(pattern, committed_result(f"{script}.md")).group(1)
+        assert f"the committed run took {minutes} minutes" in readme_section(script)
+        docstring = import_benchmark(script).__doc__
+        assert f"~{round(float(minutes))} min" in docstring
+
+
+def test_docstring_states_what_differs_from_the_defaults(import_benchmark):
+    paper_synthetic = import_benchmark("paper_synthetic")
+    lasso = paper_synthetic._make_estimator("l1", True, {"alpha": 1.0}, 0, False)
+    assert f"Lasso's ``max_iter={lasso.max_iter:_}``" in paper_synthetic.__doc__
+    # The random forest keeps importances strictly above 1 / d, as documented.
+    forest = types.SimpleNamespace(feature_importances_=np.array([0.5, 0.25, 0.25]))
+    selected = paper_synthetic._selection(forest, "rf", np.zeros((1, 4)))
+    assert selected.tolist() == [True, False, False]
+    assert "strictly above ``1 / d``" in paper_synthetic.__doc__
