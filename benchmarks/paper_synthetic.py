@@ -967,7 +967,9 @@ def parse_args(argv):
     )
     add_datasets_argument(parser, DATASETS)
     add_run_arguments(parser, full_seeds=5)
-    parser.add_argument("--verbose", type=int, default=0, help="joblib verbosity")
+    parser.add_argument(
+        "--verbose", type=int, default=0, help="joblib verbosity (default: 0)"
+    )
     args = parser.parse_args(argv)
     args.datasets = dataset_list(
         parser, args.datasets, DATASETS, ["E1", "E5"] if args.quick else DATASETS

@@ -504,16 +504,23 @@ def _parse(argv):
         help="n up to 3e3: a smoke run of under a minute",
     )
     parser.add_argument(
-        "--max-n", type=int, default=1_000_000, help="largest number of rows"
+        "--max-n",
+        type=int,
+        default=1_000_000,
+        help="largest number of rows (default: %(default)s; at most 3000 with --quick)",
     )
     parser.add_argument(
         "--budget",
         type=float,
         default=150.0,
-        help="skip an affinity (part A) whose predicted time exceeds this (s)",
+        help="skip an affinity (part A) whose predicted time exceeds this many "
+        "seconds (default: %(default)s)",
     )
     parser.add_argument(
-        "--chunk", type=int, default=2000, help="rows per partial_fit call (part C)"
+        "--chunk",
+        type=int,
+        default=2000,
+        help="rows per partial_fit call (part C; default: %(default)s)",
     )
     parser.add_argument(
         "--parts",

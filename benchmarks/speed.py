@@ -711,8 +711,18 @@ def run_description():
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small grid")
-    parser.add_argument("--steps", type=int, help="timed steps per measurement")
-    parser.add_argument("--repeats", type=int, help="alternating repetitions")
+    parser.add_argument(
+        "--steps",
+        type=int,
+        help=f"timed steps per measurement (default: {FULL['steps']}, or "
+        f"{QUICK['steps']} with --quick)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help=f"alternating repetitions (default: {FULL['repeats']}, or "
+        f"{QUICK['repeats']} with --quick)",
+    )
     parser.add_argument(
         "--before", metavar="REV", help="also time sklspin at git revision REV"
     )
@@ -720,7 +730,8 @@ def main(argv=None):
         "--affinity-budget",
         type=float,
         default=60.0,
-        help="seconds above which an affinity size is extrapolated, not run",
+        help="seconds above which an affinity size is extrapolated, not run "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--no-stg",

@@ -271,3 +271,30 @@ def test_docstring_states_what_differs_from_the_defaults(import_benchmark):
     selected = paper_synthetic._selection(forest, "rf", np.zeros((1, 4)))
     assert selected.tolist() == [True, False, False]
     assert "strictly above ``1 / d``" in paper_synthetic.__doc__
+
+
+# Each script's function that parses its command line.
+PARSERS = {
+    "paper_synthetic": "parse_args",
+    "real_data": "parse_args",
+    "sample_size": "parse_args",
+    "many_features": "parse_args",
+    "speed": "main",
+    "scale": "_parse",
+}
+
+
+def help_text(import_benchmark, capsys, script):
+    with pytest.raises(SystemExit):
+        getattr(import_benchmark(script), PARSERS[script])(["--help"])
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("script", PARSERS)
+def test_readme_names_every_option(script, import_benchmark, capsys):
+    options = set(
+        re.findall(r"(--[a-z][a-z-]*)", help_text(import_benchmark, capsys, script))
+    )
+    section = readme_section(script)
+    missing = sorted(o for o in options - {"--help"} if o not in section)
+    assert not missing, f"benchmarks/README.md does not mention {missing}"
