@@ -49,7 +49,7 @@ import numpy as np
 import sklearn
 from _outputs import check_output_paths, write_text
 from _provenance import commit_description, import_sklspin
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.ensemble import (
     HistGradientBoostingClassifier,
     HistGradientBoostingRegressor,
@@ -805,14 +805,15 @@ def add_run_arguments(parser, full_seeds):
         "--n-jobs",
         type=int,
         default=None,
-        help="parallel workers (default: 2, or 1 with --quick)",
+        help="parallel workers (default: 2, or 1 with --quick; -1: one per core)",
     )
 
 
 def check_run_arguments(parser, args):
     """Defaults and checks of the arguments of :func:`add_run_arguments`:
     ``--seeds`` (1 with ``--quick``), ``--n-jobs`` (1 with ``--quick``,
-    else 2) and the output paths ``--out`` and ``--rst``."""
+    else 2; replaced by the number of workers it means) and the output paths
+    ``--out`` and ``--rst``."""
     if args.seeds is None:
         args.seeds = 1 if args.quick else args.full_seeds
     if args.seeds < 1:
@@ -821,6 +822,9 @@ def check_run_arguments(parser, args):
         args.n_jobs = 1 if args.quick else 2
     if args.n_jobs == 0:
         parser.error("--n-jobs must not be 0 (-1 uses every core)")
+    # Negative values count from the number of cores (-1: all of them): the
+    # report gives the number of workers that run.
+    args.n_jobs = effective_n_jobs(args.n_jobs)
     check_output_paths(parser, args, ("--out", "--rst"))
 
 

@@ -533,6 +533,10 @@ def _parse(argv):
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"--parts: unknown parts {''.join(sorted(unknown))!r}")
+    if not args.parts:
+        parser.error(f"--parts: give at least one of {PARTS!r}")
+    if not args.budget > 0:
+        parser.error("--budget must be a positive number of seconds")
     if args.max_n < MIN_ROWS:
         parser.error(f"--max-n must be at least {MIN_ROWS}")
     if args.chunk < 2:

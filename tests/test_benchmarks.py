@@ -9,6 +9,7 @@ import sys
 import types
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 
@@ -298,3 +299,14 @@ def test_readme_names_every_option(script, import_benchmark, capsys):
     section = readme_section(script)
     missing = sorted(o for o in options - {"--help"} if o not in section)
     assert not missing, f"benchmarks/README.md does not mention {missing}"
+
+
+def test_n_jobs_is_the_number_of_workers(import_benchmark):
+    paper_synthetic = import_benchmark("paper_synthetic")
+    for n_jobs in (-1, -5, 3):
+        args = paper_synthetic.parse_args(["--n-jobs", str(n_jobs)])
+        assert args.n_jobs == joblib.effective_n_jobs(n_jobs) >= 1
+    env = dict(command="", date="", commit="", versions="")
+    records = [dict(cpu_time=1.0)]
+    header = paper_synthetic.header_bullets(env, records, 60.0, args.n_jobs, "", False)
+    assert "with 3 parallel worker(s)" in header[-1]

@@ -24,6 +24,9 @@ def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark, tmp_p
         [
             (["--parts", "AX"], "unknown parts 'X'"),
             (["--max-n", "10"], "--max-n must be at least"),
+            (["--parts", ""], "--parts: give at least one"),
+            (["--budget", "-1"], "--budget must be a positive"),
+            (["--budget", "nan"], "--budget must be a positive"),
             (["--out", str(tmp_path)], "is a directory"),
         ],
     )
