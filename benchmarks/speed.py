@@ -68,14 +68,17 @@ command line and the machine, ``--json`` the raw measurements.
 """
 
 import argparse
+import atexit
 import collections
 import contextlib
 import datetime
 import importlib
+import io
 import json
 import math
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -221,18 +224,20 @@ def instrument_sklearn():
 # the package at an older revision, importable next to the current one
 # ---------------------------------------------------------------------------
 def load_revision(rev):
-    """Import ``sklspin`` at git revision ``rev`` as the package ``sklspin_<rev>``."""
+    """Import ``sklspin`` at git revision ``rev`` as the package ``sklspin_<rev>``.
+
+    Its files go to a temporary directory that is removed when the process
+    exits (not before: the package may import more of its modules later).
+    """
     name = "sklspin_" + "".join(c if c.isalnum() else "_" for c in rev)
     target = tempfile.mkdtemp(prefix="sklspin_rev_")
+    atexit.register(shutil.rmtree, target, ignore_errors=True)
     archive = subprocess.run(
         ["git", "-C", ROOT, "archive", rev, "sklspin"],
         check=True,
         capture_output=True,
     ).stdout
-    archive_path = os.path.join(target, "src.tar")
-    with open(archive_path, "wb") as handle:
-        handle.write(archive)
-    with tarfile.open(archive_path) as tar:
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(target, filter="data")
     os.rename(os.path.join(target, "sklspin"), os.path.join(target, name))
     sys.path.insert(0, target)

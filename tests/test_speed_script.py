@@ -10,7 +10,10 @@ them.
 import inspect
 import json
 import math
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -133,3 +136,23 @@ def test_help_gives_the_defaults(import_benchmark, capsys):
         # in the option's own help: no other option before the default
         own_help = r" (?:(?! --[a-z]).)*"
         assert re.search(re.escape(option) + own_help + re.escape(default), text)
+
+
+def test_before_leaves_no_temporary_files(tmp_path):
+    """``--before`` extracts the old package to a temporary directory, which
+    is removed when the process that extracted it exits."""
+    code = (
+        "import sys; sys.path.insert(0, 'benchmarks'); import speed; "
+        "package = speed.load_revision('HEAD'); print(package.__file__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, TMPDIR=str(tmp_path)),
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert Path(proc.stdout.strip()).is_relative_to(tmp_path)
+    assert not list(tmp_path.iterdir())
