@@ -205,7 +205,12 @@ def parse_args(argv):
         help=f"CI-sized smoke run: {QUICK['n_samples']} samples, noise features "
         f"{QUICK['noise_features']}, {QUICK['max_iter']} epochs, 1 seed",
     )
-    parser.add_argument("--n-samples", type=int, default=None, help="default 1000")
+    parser.add_argument(
+        "--n-samples",
+        type=int,
+        default=None,
+        help=f"rows per data set (default: 1000, or {QUICK['n_samples']} with --quick)",
+    )
     parser.add_argument(
         "--noise-features",
         default=None,

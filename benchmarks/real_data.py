@@ -177,6 +177,22 @@ def load(name, quick=False):
     return X, y
 
 
+def max_folds(name, quick):
+    """The most folds data set ``name`` allows (after the subsampling of
+    ``quick``), and why: as many as the rows of its smallest class (a
+    classification), half its rows (R^2 needs two rows per test fold).
+
+    Within that bound every training fold keeps at least half (rounded down)
+    of each class, 7 rows or more with these data sets, so the inner 3-fold
+    split of ``--tuned`` cannot fail either (a test checks both).
+    """
+    _, y = load(name, quick)
+    if name in REGRESSION:
+        return len(y) // 2, f"{len(y)} rows, two per test fold"
+    smallest = int(np.unique(y, return_counts=True)[1].min())
+    return smallest, f"its smallest class has {smallest} rows"
+
+
 def cross_validation(regression, n_folds, seed):
     """Shuffled K-fold, stratified for a classification."""
     cls = KFold if regression else StratifiedKFold
@@ -575,6 +591,13 @@ def parse_args(argv):
     if args.folds < 2:
         parser.error("--folds must be >= 2")
     args.datasets = dataset_list(parser, args.datasets, DATASETS, DATASETS)
+    for name in args.datasets:
+        limit, reason = max_folds(name, args.quick)
+        if args.folds > limit:
+            parser.error(
+                f"--folds {args.folds} is too many for {name}: at most {limit} "
+                f"({reason}{', with --quick' if args.quick else ''})"
+            )
     check_run_arguments(parser, args)
     return args
 

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/scale.py                      # full run, n up to 1e6 (~15 min)
+    python benchmarks/scale.py                      # full run, n up to 1e6 (~9 min)
     python benchmarks/scale.py --quick              # n up to 3e3, under a minute
     python benchmarks/scale.py --max-n 100000 --out results.md
     python benchmarks/scale.py --parts A            # the affinity build only
@@ -61,7 +61,8 @@ import time
 import warnings
 
 import numpy as np
-from _provenance import ROOT, git
+from _outputs import check_output_paths, write_text
+from _provenance import commit_description, import_sklspin
 
 try:
     import resource
@@ -141,7 +142,7 @@ def _quality(X, queries, indices, distances):
 
 
 def _worker(task):
-    sys.path.insert(0, ROOT)
+    import_sklspin()
     from sklearn.exceptions import ConvergenceWarning
 
     from sklspin import LSPINClassifier, _neighbors
@@ -295,7 +296,8 @@ def _report(results, args, elapsed):
     command = f"{environment}python benchmarks/scale.py {' '.join(args.argv)}"
     add(f"Command: `{command.rstrip()}`  ")
     add(
-        f"Date: {datetime.date.today().isoformat()}; commit {_git_commit()}; "
+        f"Date: {datetime.date.today().isoformat()}; "
+        f"commit {commit_description(short=True)}; "
         f"{os.cpu_count()} CPUs; Python {platform.python_version()}, "
         f"numpy {np.__version__}, scipy {_version('scipy')}, "
         f"scikit-learn {_version('sklearn')}; total {elapsed / 60:.1f} min."
@@ -490,17 +492,6 @@ def _summary(results):
     return lines
 
 
-def _git_commit():
-    """The short commit, with the files changed since if the tree is dirty."""
-    commit = git("rev-parse", "--short", "HEAD")
-    if commit is None:
-        return "unknown"
-    changed = (git("diff", "HEAD", "--name-only") or "").split()
-    if changed:
-        commit += f" plus uncommitted changes to {', '.join(changed)}"
-    return commit
-
-
 def _version(module):
     return __import__(module).__version__
 
@@ -513,16 +504,23 @@ def _parse(argv):
         help="n up to 3e3: a smoke run of under a minute",
     )
     parser.add_argument(
-        "--max-n", type=int, default=1_000_000, help="largest number of rows"
+        "--max-n",
+        type=int,
+        default=1_000_000,
+        help="largest number of rows (default: %(default)s; at most 3000 with --quick)",
     )
     parser.add_argument(
         "--budget",
         type=float,
         default=150.0,
-        help="skip an affinity (part A) whose predicted time exceeds this (s)",
+        help="skip an affinity (part A) whose predicted time exceeds this many "
+        "seconds (default: %(default)s)",
     )
     parser.add_argument(
-        "--chunk", type=int, default=2000, help="rows per partial_fit call (part C)"
+        "--chunk",
+        type=int,
+        default=2000,
+        help="rows per partial_fit call (part C; default: %(default)s)",
     )
     parser.add_argument(
         "--parts",
@@ -535,10 +533,15 @@ def _parse(argv):
     unknown = set(args.parts) - set(PARTS)
     if unknown:
         parser.error(f"--parts: unknown parts {''.join(sorted(unknown))!r}")
+    if not args.parts:
+        parser.error(f"--parts: give at least one of {PARTS!r}")
+    if not args.budget > 0:
+        parser.error("--budget must be a positive number of seconds")
     if args.max_n < MIN_ROWS:
         parser.error(f"--max-n must be at least {MIN_ROWS}")
     if args.chunk < 2:
         parser.error("--chunk must be at least 2 rows")
+    check_output_paths(parser, args, ("--out",))
     args.argv = [a for a in (argv if argv is not None else sys.argv[1:])]
     return args
 
@@ -596,8 +599,7 @@ def main(argv=None):
     report = _report(results, args, time.perf_counter() - start)
     print(report)
     if args.out:
-        with open(args.out, "w", encoding="utf-8") as handle:
-            handle.write(report)
+        write_text(args.out, report)
 
 
 if __name__ == "__main__":

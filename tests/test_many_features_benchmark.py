@@ -57,7 +57,7 @@ def test_quick_run_tables(quick_run, markdown_tables):
                 assert 0 <= score_value <= 100
 
 
-def test_parse_args(assert_cli_errors, import_benchmark):
+def test_parse_args(assert_cli_errors, import_benchmark, tmp_path):
     many_features = import_benchmark("many_features")
     args = many_features.parse_args([])
     assert args.datasets == list(many_features.DATASETS)
@@ -77,5 +77,6 @@ def test_parse_args(assert_cli_errors, import_benchmark):
             (["--noise-features", "-1"], "noise features >= 0"),
             (["--n-samples", "10"], "--n-samples must be >= 20"),
             (["--seeds", "0"], "--seeds must be >= 1"),
+            (["--out", str(tmp_path)], "is a directory"),
         ],
     )

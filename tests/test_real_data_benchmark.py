@@ -2,6 +2,7 @@
 
 import math
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -152,7 +153,7 @@ def test_mean_pairwise_jaccard(import_benchmark):
     assert jaccard(same[:1]) == 0.0
 
 
-def test_parse_args(assert_cli_errors, import_benchmark):
+def test_parse_args(assert_cli_errors, import_benchmark, tmp_path):
     real_data = import_benchmark("real_data")
     args = real_data.parse_args([])
     assert args.datasets == list(DATASETS)
@@ -167,5 +168,34 @@ def test_parse_args(assert_cli_errors, import_benchmark):
             (["--datasets", "wine,boston"], "unknown data set"),
             (["--folds", "1"], "--folds must be >= 2"),
             (["--seeds", "0"], "--seeds must be >= 1"),
+            (["--out", str(tmp_path)], "is a directory"),
         ],
     )
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_folds_are_bounded_by_each_data_set(quick, assert_cli_errors, import_benchmark):
+    real_data = import_benchmark("real_data")
+    quick_flag = ["--quick"] if quick else []
+    for name in DATASETS:
+        limit, _ = real_data.max_folds(name, quick)
+        args = [*quick_flag, "--datasets", name, "--folds"]
+        assert real_data.parse_args([*args, str(limit)]).folds == limit
+        assert_cli_errors(
+            real_data.parse_args,
+            [([*args, str(limit + 1)], f"too many for {name}: at most {limit}")],
+        )
+        # The outer and the inner (--tuned) splits at the bounds: no error,
+        # no warning (e.g. of a class with fewer rows than folds).
+        X, y = real_data.load(name, quick)
+        regression = name in real_data.REGRESSION
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for n_folds in (2, limit):
+                for train, test in real_data.splits(name, X, y, n_folds, seed=0):
+                    inner = real_data.cross_validation(
+                        regression, real_data.INNER_FOLDS, 0
+                    )
+                    for _, inner_test in inner.split(X[train], y[train]):
+                        assert len(inner_test) >= 2
+                    assert len(test) >= (2 if regression else 1)

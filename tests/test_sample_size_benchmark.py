@@ -70,7 +70,7 @@ def test_same_data_and_numbers_as_the_paper_benchmark(import_benchmark):
     assert record["n_train"] == theirs["train"][0].shape[0] == 0.6 * n
 
 
-def test_parse_args(assert_cli_errors, import_benchmark):
+def test_parse_args(assert_cli_errors, import_benchmark, tmp_path):
     sample_size = import_benchmark("sample_size")
     args = sample_size.parse_args([])
     assert args.datasets == list(sample_size.ALL_DATASETS)
@@ -88,5 +88,6 @@ def test_parse_args(assert_cli_errors, import_benchmark):
             (["--sizes", "100,abc"], "must be integers"),
             (["--sizes", "19"], "sizes >= 20"),
             (["--seeds", "0"], "--seeds must be >= 1"),
+            (["--out", str(tmp_path)], "is a directory"),
         ],
     )

@@ -8,8 +8,12 @@ them.
 """
 
 import inspect
+import json
 import math
+import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -44,7 +48,8 @@ def test_gating_layers_follow_the_estimators(d, import_benchmark):
 
 @pytest.mark.slow
 def test_quick_run_prints_every_section(tmp_path, run_repository_script):
-    out = tmp_path / "speed.md"
+    # The outputs' missing directory is created.
+    out, raw = tmp_path / "new" / "speed.md", tmp_path / "new" / "speed.json"
     proc = run_repository_script(
         SCRIPT,
         "--quick",
@@ -57,10 +62,17 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
         "2",
         "--out",
         out,
+        "--json",
+        raw,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
+    assert set(json.loads(raw.read_text(encoding="utf-8"))) == {
+        "records",
+        "profiles",
+        "affinity",
+    }
     for heading in ("## A.", "### float32 input", "## B.", "## D."):
         assert heading in report
     float32_rows = re.findall(
@@ -69,19 +81,25 @@ def test_quick_run_prints_every_section(tmp_path, run_repository_script):
         flags=re.M,
     )
     assert len(float32_rows) == 4, float32_rows
+    # The FLOP ratio is no floor: measured ratios fall below it.
+    assert "floor" not in report.lower()
+    assert "matmul FLOP ratio" in report and "a reference, not a bound" in report
     targets = re.findall(r"^\| (20|100) \| ([\d.]+) \| <= ", report, flags=re.M)
     assert {d for d, _ in targets} == {"20", "100"}
     assert all(float(ratio) > 0 for _, ratio in targets)
 
 
-def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark):
+def test_bad_options_are_clear_errors(assert_cli_errors, import_benchmark, tmp_path):
     speed = import_benchmark("speed")
+    raw = str(tmp_path / "raw.json")
     assert_cli_errors(
         speed.main,
         [
             (["--quick", "--steps", "0"], "--steps must be at least 1"),
             (["--quick", "--repeats", "-2"], "--repeats must be at least 1"),
             (["--quick", "--before", "no-such-rev"], "is not a git revision"),
+            (["--quick", "--out", str(tmp_path)], "is a directory"),
+            (["--quick", "--out", raw, "--json", raw], "name the same file"),
         ],
     )
 
@@ -103,3 +121,38 @@ def test_runs_on_windows(import_benchmark_as_on_windows):
     clock.tick()
     clock.tick()
     assert math.isnan(clock.faults_per_step())
+
+
+def test_help_gives_the_defaults(import_benchmark, capsys):
+    speed = import_benchmark("speed")
+    with pytest.raises(SystemExit):
+        speed.main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for option, default in (
+        ("--steps STEPS", "(default: 80, or 20 with --quick)"),
+        ("--repeats REPEATS", "(default: 5, or 2 with --quick)"),
+        ("--affinity-budget AFFINITY_BUDGET", "(default: 60.0)"),
+    ):
+        # in the option's own help: no other option before the default
+        own_help = r" (?:(?! --[a-z]).)*"
+        assert re.search(re.escape(option) + own_help + re.escape(default), text)
+
+
+def test_before_leaves_no_temporary_files(tmp_path):
+    """``--before`` extracts the old package to a temporary directory, which
+    is removed when the process that extracted it exits."""
+    code = (
+        "import sys; sys.path.insert(0, 'benchmarks'); import speed; "
+        "package = speed.load_revision('HEAD'); print(package.__file__)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=dict(os.environ, TMPDIR=str(tmp_path)),
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert Path(proc.stdout.strip()).is_relative_to(tmp_path)
+    assert not list(tmp_path.iterdir())
