@@ -70,6 +70,23 @@ def import_benchmark():
 
 
 @pytest.fixture
+def assert_help_gives_defaults(capsys):
+    """``check(main, pairs)``: ``main(["--help"])`` prints, in each option's
+    own help text, its default: ``pairs`` of ("--option METAVAR", default)."""
+
+    def check(main, pairs):
+        with pytest.raises(SystemExit):
+            main(["--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        # In the option's own help: no other option before the default.
+        own_help = r" (?:(?! --[a-z]).)*"
+        for option, default in pairs:
+            assert re.search(re.escape(option) + own_help + re.escape(default), text)
+
+    return check
+
+
+@pytest.fixture
 def import_benchmark_as_on_windows(monkeypatch):
     """``load(name)``: a fresh import of ``benchmarks/<name>.py`` as on
     Windows: ``sys.platform == "win32"`` while it is imported, no
