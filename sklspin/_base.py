@@ -43,6 +43,7 @@ from ._input_checks import (
     rescaled_to_mean_one,
     validated_groups,
     warn_if_far_from_unit_scale,
+    without_zero_weight_rows,
 )
 from ._losses import (
     Batch,
@@ -456,6 +457,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
+        w_train, X_train, y_train, groups = without_zero_weight_rows(
+            w_train, X_train, y_train, groups
+        )
 
         if first_pass:
             self._initialise_parameters(n_features, rng)
@@ -578,8 +582,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             rng = state["rng"]
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
+        w_train, X_train, y_train = without_zero_weight_rows(
+            sample_weight, X, y_encoded
+        )
         data = self._training_data(
-            X, y_encoded, sample_weight, rng, warn_on_size=first_pass
+            X_train, y_train, w_train, rng, warn_on_size=first_pass
         )
         params = [p.astype(X.dtype) for p in self._params()]
         optimizer = self._make_optimizer(params, state)

@@ -18,7 +18,9 @@ y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     Class labels for the classifiers (1-D: multilabel targets are not
     supported); target values, one column per output, for the regressors.
 sample_weight : array-like of shape (n_samples,), default=None
-    Per-sample weights; ``None`` weighs every sample equally.
+    Per-sample weights; ``None`` weighs every sample equally. Rows of
+    weight 0 are dropped before training, as if removed (they take no
+    part in the gate-similarity affinity either).
 """,
     "prediction_network": """
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
@@ -106,7 +108,9 @@ affinity_bandwidth : {"median", "self-tuning"} or float, default="median"
 alpha : float, default=1e-4
     Strength of the L2 penalty on the weight matrices of both networks:
     ``0.5 * alpha / batch_size * ||W||^2`` is added to each mini-batch's
-    mean loss, as in scikit-learn's MLPs.
+    mean loss, as in scikit-learn's MLPs, with the nominal ``batch_size``
+    also for a smaller last batch (scikit-learn's MLPs divide by its own
+    size).
 
 batch_size : int or "auto", default="auto"
     Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
@@ -301,7 +305,7 @@ X : array-like of shape (n_samples, n_features)
     "partial_fit_sample_weight": """
 sample_weight : array-like of shape (n_samples,), default=None
     Per-sample weights, normalised to mean one within the batch;
-    ``None`` weighs every sample equally.
+    ``None`` weighs every sample equally. Rows of weight 0 are dropped.
 """,
     "partial_fit_affinity": """
 The gate-similarity penalty uses a k-nearest-neighbour affinity

@@ -73,6 +73,23 @@ def rescaled_to_mean_one(weights):
     return weights * (weights.shape[0] / weights.sum())
 
 
+def without_zero_weight_rows(weights, *arrays):
+    """``weights`` and the row-aligned ``arrays`` without the rows of weight
+    0, the weights rescaled to mean one again.
+
+    Such rows add nothing to the loss or the sparsity penalty, but as
+    neighbours in the affinity they would still pull the gates of the rows
+    around them: they are dropped, as if the caller had removed them.
+    Without zero weights the same objects are returned; ``None`` entries
+    of ``arrays`` pass through.
+    """
+    keep = weights > 0
+    if keep.all():
+        return (weights, *arrays)
+    kept = (None if array is None else array[keep] for array in arrays)
+    return (rescaled_to_mean_one(weights[keep]), *kept)
+
+
 def validated_groups(groups, X, similarity_weight):
     """``groups`` as a 1-D array of one label per row of ``X``, or None.
 

@@ -20,9 +20,11 @@ ESTIMATORS = [
 def expected_failed_checks(estimator):
     return {
         "check_sample_weight_equivalence_on_dense_data": (
-            "Training draws fresh gate noise and neighbours per sample and per "
-            "mini-batch, so repeating a row is not the same random experiment "
-            "as doubling its weight; the two fits agree only in expectation."
+            "Training draws fresh gate noise and a neighbour per row and per "
+            "mini-batch, and the affinity links a repeated row to its own "
+            "copies (distance 0, equal gates), so w copies of a row are not "
+            "one row of weight w. Rows of weight 0 are dropped before "
+            "training, exactly as if removed (test_estimators.py)."
         ),
     }
 

@@ -589,7 +589,40 @@ def test_multi_output_regression_and_target_scale(Estimator):
     assert model_1d.predict(X).shape == (200,)
 
 
-def test_sample_weight_zero_matches_dropping_in_expectation(data):
+@pytest.mark.parametrize("estimator", WITH_STG, ids=_ids(WITH_STG))
+def test_rows_of_weight_zero_are_as_if_removed(estimator, data):
+    """Rows of weight zero are dropped before training: besides the loss
+    and the sparsity penalty, they take no part in the affinity (as
+    neighbours they pulled the gates of the rows around them)."""
+    X, y = _targets(estimator, data)
+    weight = np.tile([1.0, 2.0, 0.0], X.shape[0] // 3)
+    # Noise rows of weight zero, mixed in: far from nothing, near everything.
+    X_noise = X + np.random.RandomState(1).normal(size=X.shape)
+    X_mixed = np.where((weight == 0)[:, None], X_noise, X)
+    with_zeros = clone(estimator).fit(X_mixed, y, sample_weight=weight)
+    keep = weight > 0
+    removed = clone(estimator).fit(X[keep], y[keep], sample_weight=weight[keep])
+    assert with_zeros.t_ == removed.t_ == 15 * keep.sum()
+    np.testing.assert_allclose(with_zeros.loss_curve_, removed.loss_curve_, rtol=1e-9)
+    np.testing.assert_allclose(
+        with_zeros.predict_gates(X), removed.predict_gates(X), rtol=1e-9, atol=1e-12
+    )
+    method = "predict_proba" if is_classifier(estimator) else "predict"
+    np.testing.assert_allclose(
+        getattr(with_zeros, method)(X), getattr(removed, method)(X), rtol=1e-9
+    )
+    # partial_fit alike.
+    kwargs = {"classes": np.unique(y)} if is_classifier(estimator) else {}
+    streamed = [clone(estimator), clone(estimator)]
+    for _ in range(2):
+        streamed[0].partial_fit(X_mixed, y, sample_weight=weight, **kwargs)
+        streamed[1].partial_fit(X[keep], y[keep], sample_weight=weight[keep], **kwargs)
+    np.testing.assert_allclose(
+        getattr(streamed[0], method)(X), getattr(streamed[1], method)(X), rtol=1e-9
+    )
+
+
+def test_sample_weight_zero_rows_teach_nothing(data):
     """Zero weights remove samples from the task loss: a heavily weighted
     group dominates what the model learns."""
     X, y, _ = data

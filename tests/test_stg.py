@@ -39,9 +39,10 @@ ignore_convergence = pytest.mark.filterwarnings(
 def expected_failed_checks(estimator):
     return {
         "check_sample_weight_equivalence_on_dense_data": (
-            "Training draws fresh gate noise per sample and per mini-batch, so "
-            "repeating a row is not the same random experiment as doubling its "
-            "weight; the two fits agree only in expectation."
+            "Training draws fresh gate noise per row and per mini-batch, so w "
+            "copies of a row are not the same random experiment as one row of "
+            "weight w. Rows of weight 0 are dropped before training, exactly "
+            "as if removed (test_estimators.py)."
         ),
     }
 
