@@ -407,7 +407,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             return self._train(X, y, sample_weight, groups, first_pass)
         self._forget_fitted_state()
-        with self._unfitted_if_it_fails(first_pass):
+        with self._unfitted_if_it_fails(from_scratch=True):
             return self._train(X, y, sample_weight, groups, first_pass)
 
     @contextmanager
@@ -457,9 +457,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
             X_val = y_val = w_val = None
-        w_train, X_train, y_train, groups = without_zero_weight_rows(
-            w_train, X_train, y_train, groups
-        )
 
         if first_pass:
             self._initialise_parameters(n_features, rng)
@@ -582,11 +579,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             rng = state["rng"]
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
-        w_train, X_train, y_train = without_zero_weight_rows(
-            sample_weight, X, y_encoded
-        )
         data = self._training_data(
-            X_train, y_train, w_train, rng, warn_on_size=first_pass
+            X, y_encoded, sample_weight, rng, warn_on_size=first_pass
         )
         params = [p.astype(X.dtype) for p in self._params()]
         optimizer = self._make_optimizer(params, state)
@@ -651,7 +645,11 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         approximate search, its seed is drawn from ``rng`` (the estimator's
         ``random_state``), even if ``groups`` make every per-group search
         exact; smaller fits draw nothing, so they keep their random stream.
+        Rows of weight 0 are left out of everything, as if removed.
         """
+        w_train, X_train, y_train, groups = without_zero_weight_rows(
+            w_train, X_train, y_train, groups
+        )
         # Mini-batches are gathered with np.take along the rows, which copies
         # all of a column-ordered X (a DataFrame's values, StandardScaler's
         # output) on every call: each epoch was quadratic in n. One copy here.
