@@ -541,7 +541,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._save_training_state(optimizer, rng)
 
         self._set_network_summary()
-        self._summarise_gates(X)
+        self._summarise_gates(X, sample_weight)
         self._after_training()
         return self
 
@@ -603,7 +603,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             print(f"{message} ({elapsed:.3f} s)")
         self._save_training_state(optimizer, rng)
         self._set_network_summary()
-        self._summarise_gates(X)
+        self._summarise_gates(X, sample_weight)
         self._after_training()
         return self
 
@@ -932,18 +932,28 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.n_outputs_ = self.coefs_[-1].shape[1]
         self.out_activation_ = self._OUTPUT_ACTIVATIONS[self._task_loss_name()]
 
-    def _summarise_gates(self, X):
-        """Fitted global summaries of the gates over the training data."""
-        n_samples, n_features = X.shape
+    def _summarise_gates(self, X, sample_weight=None):
+        """Fitted global summaries of the gates over the training data, each
+        row counting with its weight (rows of weight 0 not at all, as in
+        training)."""
+        n_features = X.shape[1]
+        if sample_weight is not None and np.all(sample_weight == sample_weight[0]):
+            sample_weight = None  # uniform: plain means
         gate_sum = np.zeros(n_features)
-        open_count = np.zeros(n_features)
+        open_sum = np.zeros(n_features)
         for block in self._row_blocks(X):
             # In float64, as predict_gates computes them.
             gates = self._gates_of(X[block].astype(np.float64, copy=False))
-            gate_sum += gates.sum(axis=0)
-            open_count += (gates > 0).sum(axis=0)
-        self.feature_importances_ = gate_sum / n_samples
-        self.gate_open_fraction_ = open_count / n_samples
+            if sample_weight is None:
+                gate_sum += gates.sum(axis=0)
+                open_sum += (gates > 0).sum(axis=0)
+            else:
+                weights = sample_weight[block].astype(np.float64)
+                gate_sum += weights @ gates
+                open_sum += weights @ (gates > 0)
+        total = X.shape[0] if sample_weight is None else sample_weight.sum()
+        self.feature_importances_ = gate_sum / total
+        self.gate_open_fraction_ = open_sum / total
 
     @_fit_context(prefer_skip_nested_validation=True)
     @fill_doc

@@ -214,11 +214,13 @@ gating_intercepts_ : list of ndarray
     Bias vectors of the gating network.
 
 feature_importances_ : ndarray of shape (n_features,)
-    Mean gate value of each feature over the training samples, in [0, 1];
-    usable by :class:`~sklearn.feature_selection.SelectFromModel`.
+    Mean gate value of each feature over the training samples, in [0, 1],
+    weighted by ``sample_weight`` (rows of weight 0 do not count); usable
+    by :class:`~sklearn.feature_selection.SelectFromModel`.
 
 gate_open_fraction_ : ndarray of shape (n_features,)
-    Fraction of training samples for which each feature's gate is open.
+    Fraction of training samples for which each feature's gate is open,
+    weighted by ``sample_weight`` like ``feature_importances_``.
 
 n_neighbors_ : int
     Number of neighbours actually used in the affinity, per sample

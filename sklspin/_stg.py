@@ -259,8 +259,9 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         :class:`~sklearn.feature_selection.SelectFromModel`).
 
     gate_open_fraction_ : ndarray of shape (n_features,)
-        Fraction of training samples whose gate is open: 1.0 for the
-        selected features and 0.0 for the others.
+        Fraction of training samples whose gate is open (weighted by
+        ``sample_weight``): 1.0 for the selected features and 0.0 for the
+        others.
 
     coefs_ : list of ndarray
         Weight matrices of the prediction network; ``coefs_[i]`` has shape
@@ -487,8 +488,9 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         :class:`~sklearn.feature_selection.SelectFromModel`).
 
     gate_open_fraction_ : ndarray of shape (n_features,)
-        Fraction of training samples whose gate is open: 1.0 for the
-        selected features and 0.0 for the others.
+        Fraction of training samples whose gate is open (weighted by
+        ``sample_weight``): 1.0 for the selected features and 0.0 for the
+        others.
 
     coefs_ : list of ndarray
         Weight matrices of the prediction network; ``coefs_[i]`` has shape

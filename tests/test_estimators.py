@@ -611,6 +611,11 @@ def test_rows_of_weight_zero_are_as_if_removed(estimator, data):
     np.testing.assert_allclose(
         getattr(with_zeros, method)(X), getattr(removed, method)(X), rtol=1e-9
     )
+    # The global summaries count only the rows that trained.
+    for summary in ["feature_importances_", "gate_open_fraction_"]:
+        np.testing.assert_allclose(
+            getattr(with_zeros, summary), getattr(removed, summary), rtol=1e-9
+        )
     # partial_fit alike.
     kwargs = {"classes": np.unique(y)} if is_classifier(estimator) else {}
     streamed = [clone(estimator), clone(estimator)]
@@ -620,6 +625,28 @@ def test_rows_of_weight_zero_are_as_if_removed(estimator, data):
     np.testing.assert_allclose(
         getattr(streamed[0], method)(X), getattr(streamed[1], method)(X), rtol=1e-9
     )
+
+
+@pytest.mark.parametrize("estimator", WITH_STG, ids=_ids(WITH_STG))
+def test_gate_summaries_are_weighted_means(estimator, data):
+    """feature_importances_ and gate_open_fraction_ weight each training row
+    as the fit did: with sample_weight, weighted means of the gates; with
+    uniform weights (of any value), plain means."""
+    X, y = _targets(estimator, data)
+    weight = np.random.RandomState(0).uniform(0.5, 3.0, size=X.shape[0])
+    weighted = clone(estimator).fit(X, y, sample_weight=weight)
+    gates = weighted.predict_gates(X)
+    np.testing.assert_allclose(
+        weighted.feature_importances_, np.average(gates, axis=0, weights=weight)
+    )
+    np.testing.assert_allclose(
+        weighted.gate_open_fraction_,
+        np.average(gates > 0, axis=0, weights=weight),
+    )
+    uniform = clone(estimator).fit(X, y, sample_weight=np.full(X.shape[0], 3.0))
+    gates = uniform.predict_gates(X)
+    np.testing.assert_array_equal(uniform.feature_importances_, gates.mean(axis=0))
+    np.testing.assert_array_equal(uniform.gate_open_fraction_, (gates > 0).mean(axis=0))
 
 
 def test_sample_weight_zero_rows_teach_nothing(data):
