@@ -43,6 +43,8 @@ e.g. pooled F1 = ``2 sum TP / (sum #S + sum #G)``, with the same zero
 conventions); ``average=None`` returns the per-sample scores.
 """
 
+import numbers
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -71,12 +73,17 @@ def _as_numeric_array(a, name):
     if a.dtype.kind in "iuf":
         return a
     if a.dtype.kind == "O":
-        try:
-            return a.astype(np.float64)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(
-                f"{name} must contain booleans or numbers, got non-numeric values."
-            ) from exc
+        # Numbers only: astype would also parse strings such as "1", which
+        # a string array is refused for, and None or pandas' NA would fail
+        # with a message that does not name them.
+        for value in a.flat:
+            if not isinstance(value, (numbers.Real, np.bool_)):
+                raise ValueError(
+                    f"{name} must contain booleans or numbers, found "
+                    f"{value!r} of type {type(value).__name__} (missing values "
+                    "are not allowed)."
+                )
+        return a.astype(np.float64)
     raise ValueError(
         f"{name} must contain booleans or numbers, got an array of dtype {a.dtype}."
     )

@@ -276,11 +276,29 @@ def test_f1_on_generated_data():
         (G.astype(str), GATES, "booleans or numbers"),
         (G, np.full(GATES.shape, "a"), "booleans or numbers"),
         (G, np.full(GATES.shape, object()), "booleans or numbers"),
+        # Object arrays: strings are refused as in a string array, and a
+        # missing value is named.
+        (G.astype(int).astype(str).astype(object), GATES, "found '1' of type str"),
+        (G, np.where(GATES > 0.5, None, GATES).astype(object), "found None"),
     ],
 )
 def test_validation_errors(metric, mask_true, selection, match):
     with pytest.raises(ValueError, match=match):
         metric(mask_true, selection)
+
+
+@pytest.mark.parametrize("metric", ALL)
+def test_pandas_missing_values_are_named(metric):
+    pd = pytest.importorskip("pandas")
+    mask = pd.DataFrame(G).astype("boolean")
+    mask.iloc[0, 0] = pd.NA
+    with pytest.raises(ValueError, match="mask_true .* found <NA> of type NAType"):
+        metric(mask, GATES)
+    # Without missing values, nullable columns and object arrays of numbers
+    # are scored like the plain arrays.
+    expected = metric(G, GATES)
+    assert metric(pd.DataFrame(G).astype("boolean"), GATES) == expected
+    assert metric(G.astype(object), GATES.astype(object)) == expected
 
 
 @pytest.mark.parametrize("metric", ALL)
