@@ -30,6 +30,7 @@ import numbers
 
 import numpy as np
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import InvalidParameterError
 
 __all__ = [
     "make_paper_e1",
@@ -44,27 +45,32 @@ __all__ = [
 
 
 # --------------------------------------------------------------------------
-# validation helpers
+# validation helpers: they raise InvalidParameterError, as scikit-learn's
+# make_* functions do (both a ValueError and a TypeError)
 # --------------------------------------------------------------------------
 def _check_int(value, name, min_value):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name} must be an integer >= {min_value}, got {value!r} "
             f"of type {type(value).__name__}."
         )
     if value < min_value:
-        raise ValueError(f"{name} must be an integer >= {min_value}, got {value}.")
+        raise InvalidParameterError(
+            f"{name} must be an integer >= {min_value}, got {value}."
+        )
     return int(value)
 
 
 def _check_nonneg_float(value, name):
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name} must be a non-negative real number, got {value!r} "
             f"of type {type(value).__name__}."
         )
     if not np.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value}.")
+        raise InvalidParameterError(
+            f"{name} must be a finite number >= 0, got {value}."
+        )
     return float(value)
 
 
@@ -449,7 +455,7 @@ def make_paper_synthetic(name, *, n_samples=None, random_state=None):
     E5 (1500, 21) float64
     """
     if not isinstance(name, str) or name.upper() not in _PAPER_GENERATORS:
-        raise ValueError(
+        raise InvalidParameterError(
             f"name must be one of {sorted(_PAPER_GENERATORS)}, got {name!r}."
         )
     func = _PAPER_GENERATORS[name.upper()]
@@ -639,7 +645,9 @@ def make_two_group_classification(
     (dtype('int64'), [0, 1])
     """
     if weights not in ("paper", "equal"):
-        raise ValueError(f'weights must be "paper" or "equal", got {weights!r}.')
+        raise InvalidParameterError(
+            f'weights must be "paper" or "equal", got {weights!r}.'
+        )
     table = _EQUAL_TWO_GROUP_WEIGHTS if weights == "equal" else None
     X, W, mask, groups, eps = _two_group_x(
         n_samples, n_noise_features, noise, random_state, table

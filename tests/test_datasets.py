@@ -66,7 +66,11 @@ def test_reproducible(make, n_features, is_clf):
 @pytest.mark.parametrize("make, n_features, is_clf", GENERATORS, ids=GEN_IDS)
 @pytest.mark.parametrize("bad", [0, -3, 2.5, True, "100", None])
 def test_bad_n_samples(make, n_features, is_clf, bad):
+    # Caught as a ValueError or, for a value of the wrong type, a TypeError,
+    # like the errors of scikit-learn's make_* functions.
     with pytest.raises(ValueError, match="n_samples"):
+        make(n_samples=bad)
+    with pytest.raises(TypeError, match="n_samples"):
         make(n_samples=bad)
 
 
