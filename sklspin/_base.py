@@ -36,7 +36,6 @@ from ._gating import (
     lspin_gate_means,
 )
 from ._input_checks import (
-    check_split_weights,
     check_validation_size,
     layer_sizes,
     normalised_sample_weight,
@@ -337,6 +336,25 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             y_encoded = y_encoded.astype(X.dtype, copy=False)
         return y_encoded, weights
 
+    def _fit_arrays(
+        self, X, y, sample_weight, groups, first_pass, reset_targets, **target_options
+    ):
+        """The validated training arrays of ``fit`` or ``partial_fit``:
+        ``X``, ``y`` (as given and encoded, see :meth:`_targets_and_weights`),
+        the weights (mean one) and ``groups`` (or None).
+
+        Rows of weight 0 are dropped here, before anything else looks at the
+        rows (the early-stopping split, the affinity, the gate summaries), so
+        that a fit with them is the fit without them. Only ``classes_`` and
+        the targets' scaling (to which they add nothing) see them.
+        """
+        X, y = self._validate_fit_input(X, y, first_pass)
+        y_encoded, weights = self._targets_and_weights(
+            X, y, sample_weight, reset_targets, **target_options
+        )
+        groups = self._validate_groups(groups, X)
+        return without_zero_weight_rows(weights, X, y, y_encoded, groups)
+
     # Private attributes that fit and partial_fit set next to the public
     # fitted ones (those end with "_").
     _PRIVATE_FITTED_STATE = (
@@ -429,18 +447,17 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
     def _train(self, X, y, sample_weight, groups, first_pass):
         """The body of ``fit``: from scratch or, with ``first_pass=False``,
         from the fitted parameters (``warm_start``)."""
-        X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded, sample_weight = self._targets_and_weights(
-            X, y, sample_weight, first_pass, rescale_targets=True
+        weighted = sample_weight is not None
+        sample_weight, X, y, y_encoded, groups = self._fit_arrays(
+            X, y, sample_weight, groups, first_pass, first_pass, rescale_targets=True
         )
-        groups = self._validate_groups(groups, X)
         warn_if_far_from_unit_scale(X)
 
         rng = check_random_state(self.random_state)
         n_samples, n_features = X.shape
 
         if self.early_stopping:
-            check_validation_size(self.validation_fraction, n_samples)
+            check_validation_size(self.validation_fraction, n_samples, weighted)
             arrays = [X, y_encoded, sample_weight]
             if groups is not None:
                 arrays.append(groups)
@@ -452,7 +469,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             )
             X_train, X_val, y_train, y_val, w_train, w_val = parts[:6]
             groups = parts[6] if groups is not None else None
-            check_split_weights(w_train, w_val)
             w_train = rescaled_to_mean_one(w_train)
         else:
             X_train, y_train, w_train = X, y_encoded, sample_weight
@@ -563,9 +579,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             self._check_fitted_architecture(
                 "partial_fit", "Call fit with warm_start=False (or clone the estimator)"
             )
-        X, y = self._validate_fit_input(X, y, first_pass)
-        y_encoded, sample_weight = self._targets_and_weights(
-            X, y, sample_weight, reset_targets
+        sample_weight, X, y, y_encoded, _ = self._fit_arrays(
+            X, y, sample_weight, None, first_pass, reset_targets
         )
         # Warnings about the data are given once, on the first call: a
         # stream of batches would repeat them on every call.
@@ -645,11 +660,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         approximate search, its seed is drawn from ``rng`` (the estimator's
         ``random_state``), even if ``groups`` make every per-group search
         exact; smaller fits draw nothing, so they keep their random stream.
-        Rows of weight 0 are left out of everything, as if removed.
         """
-        w_train, X_train, y_train, groups = without_zero_weight_rows(
-            w_train, X_train, y_train, groups
-        )
         # Mini-batches are gathered with np.take along the rows, which copies
         # all of a column-ordered X (a DataFrame's values, StandardScaler's
         # output) on every call: each epoch was quadratic in n. One copy here.

@@ -133,9 +133,11 @@ def layer_sizes(sizes, name):
     return tuple(int(s) for s in sizes)
 
 
-def check_validation_size(validation_fraction, n_samples):
+def check_validation_size(validation_fraction, n_samples, weighted=False):
     """Refuse an early-stopping validation split of fewer than 2 rows, or
-    one that leaves no training row."""
+    one that leaves no training row. ``weighted``: the caller gave sample
+    weights, and ``n_samples`` counts the rows of positive weight."""
+    samples = "samples of positive sample_weight" if weighted else "samples"
     # train_test_split's size of a fractional test split.
     n_validation = math.ceil(validation_fraction * n_samples)
     if n_validation < 2:
@@ -143,7 +145,7 @@ def check_validation_size(validation_fraction, n_samples):
         # row's accuracy is too coarse to stop on.
         raise ValueError(
             "The validation set is too small: validation_fraction="
-            f"{validation_fraction} of {n_samples} samples gives "
+            f"{validation_fraction} of {n_samples} {samples} gives "
             f"{n_validation} row, and early_stopping needs at least 2. "
             "Increase validation_fraction or the number of samples, or "
             "set early_stopping=False."
@@ -151,26 +153,6 @@ def check_validation_size(validation_fraction, n_samples):
     if n_validation >= n_samples:
         raise ValueError(
             "The training set is empty: validation_fraction="
-            f"{validation_fraction} of {n_samples} samples leaves no row to "
+            f"{validation_fraction} of {n_samples} {samples} leaves no row to "
             "train on. Lower validation_fraction, or set early_stopping=False."
-        )
-
-
-def check_split_weights(w_train, w_val):
-    """Refuse an early-stopping split whose training part has no weight,
-    or whose validation part has fewer than 2 weighted rows."""
-    if not w_train.max() > 0:
-        raise ValueError(
-            "Every sample of the early-stopping training split has "
-            "sample_weight 0, so it cannot be trained on. Give more "
-            "samples a positive weight, change random_state or "
-            "validation_fraction, or set early_stopping=False."
-        )
-    n_weighted = int(np.count_nonzero(w_val > 0))
-    if n_weighted < 2:
-        raise ValueError(
-            f"The early-stopping validation split has {n_weighted} sample "
-            "of positive sample_weight, and its score needs at least 2. "
-            "Give more samples a positive weight, change random_state or "
-            "increase validation_fraction, or set early_stopping=False."
         )

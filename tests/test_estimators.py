@@ -616,6 +616,17 @@ def test_rows_of_weight_zero_are_as_if_removed(estimator, data):
         np.testing.assert_allclose(
             getattr(with_zeros, summary), getattr(removed, summary), rtol=1e-9
         )
+    # The early-stopping split is made of the rows that train, too.
+    stopping = clone(estimator).set_params(early_stopping=True)
+    with_zeros = clone(stopping).fit(X_mixed, y, sample_weight=weight)
+    removed = clone(stopping).fit(X[keep], y[keep], sample_weight=weight[keep])
+    assert with_zeros.t_ == removed.t_
+    np.testing.assert_allclose(
+        with_zeros.validation_scores_, removed.validation_scores_, rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        getattr(with_zeros, method)(X), getattr(removed, method)(X), rtol=1e-9
+    )
     # partial_fit alike.
     kwargs = {"classes": np.unique(y)} if is_classifier(estimator) else {}
     streamed = [clone(estimator), clone(estimator)]
