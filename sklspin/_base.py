@@ -483,12 +483,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         optimizer = self._make_optimizer(params)
 
         self._no_improvement_count = 0
-        if first_pass or not hasattr(self, "best_loss_"):
-            self.best_loss_ = np.inf
+        # Per fit, also with warm_start: each fit ramps the penalty anew.
+        self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
-        if not self.early_stopping:
-            self.best_loss_ = np.inf
         best_params = None
 
         converged = False
@@ -612,6 +610,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.best_validation_score_ = None
         # The prediction network has trained on noisy gates again.
         self.finetune_loss_curve_ = []
+        self.finetune_validation_scores_ = None
         if self.verbose:
             elapsed = time.perf_counter() - epoch_start
             message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
@@ -842,9 +841,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         (see there). With ``validation = (X, y, sample_weight)``
         (early stopping), each epoch's validation score competes with
         ``best_validation_score_`` and the best parameters are kept.
-        Sets ``finetune_loss_curve_``.
+        Sets ``finetune_loss_curve_`` and ``finetune_validation_scores_``.
         """
         self.finetune_loss_curve_ = []
+        self.finetune_validation_scores_ = None if validation is None else []
         if self.finetune_iter == 0:
             return
         n_gate = data.n_gate_params
@@ -899,6 +899,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             message = f"Fine-tuning epoch {epoch}, loss = {loss:.8f}"
             if validation is not None:
                 score = self._validation_score(*validation)
+                self.finetune_validation_scores_.append(float(score))
                 message += f", validation score = {score:.6f}"
                 if score > self.best_validation_score_:
                     self.best_validation_score_ = float(score)

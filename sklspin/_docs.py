@@ -188,17 +188,23 @@ t_ : int
     Number of training samples seen by the optimizer.
 
 best_loss_ : float or None
-    Lowest epoch loss after the ramp of the sparsity penalty (the loss of
-    the last epoch while the objective still ramps up, so that the stopping
-    rule compares losses of one objective), or ``None`` with
-    ``early_stopping=True``.
+    Lowest epoch loss of the last ``fit`` after the ramp of the sparsity
+    penalty (the loss of the last epoch while the objective still ramps
+    up, so that the stopping rule compares losses of one objective), or
+    ``None`` with ``early_stopping=True``.
 
 validation_scores_ : list of float or None
     Validation score of each epoch of the last ``fit`` with
     ``early_stopping=True``, else ``None``.
 
 best_validation_score_ : float or None
-    Best validation score, or ``None`` without early stopping.
+    Score of the parameters kept by early stopping: the best validation
+    score among the epochs after the sparsity ramp and the fine-tuning
+    epochs (``finetune_validation_scores_``), or the last epoch's if the
+    fit ended inside the ramp. Epochs inside the ramp are recorded in
+    ``validation_scores_`` but do not compete, so unlike in scikit-learn's
+    MLPs it need not be ``max(validation_scores_)``. ``None`` without
+    early stopping.
 
 coefs_ : list of ndarray
     Weight matrices of the prediction network. Like every parameter array
@@ -280,6 +286,10 @@ out_activation_ : str
 finetune_loss_curve_ : list of float
     Mean task loss (plus the L2 penalty) of each fine-tuning epoch
     (``finetune_iter``); empty after :meth:`partial_fit`.
+
+finetune_validation_scores_ : list of float or None
+    Validation score after each fine-tuning epoch with
+    ``early_stopping=True``, else ``None`` (also after :meth:`partial_fit`).
 """,
     "partial_fit_summary": """
 Continues the training of ``fit`` or of previous ``partial_fit``

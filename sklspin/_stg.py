@@ -302,10 +302,10 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Number of training samples seen by the optimizer.
 
     best_loss_ : float or None
-        Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
-        (the loss of the last epoch while the objective still ramps up, so
-        that the stopping rule compares losses of one objective), or
-        ``None`` with ``early_stopping=True``.
+        Lowest epoch loss of the last ``fit`` after the 20-epoch ramp of the
+        sparsity penalty (the loss of the last epoch while the objective
+        still ramps up, so that the stopping rule compares losses of one
+        objective), or ``None`` with ``early_stopping=True``.
 
     validation_scores_ : list of float or None
         Accuracy on the validation split after every epoch of the last
@@ -314,7 +314,12 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         ``early_stopping=True``.
 
     best_validation_score_ : float or None
-        Best validation score; ``None`` unless ``early_stopping=True``.
+        Score of the parameters kept by early stopping: the best validation
+        score among the epochs after the sparsity ramp and the fine-tuning
+        epochs (``finetune_validation_scores_``), or the last epoch's if
+        the fit ended inside the ramp; so unlike in scikit-learn's MLPs it
+        need not be ``max(validation_scores_)``. ``None`` unless
+        ``early_stopping=True``.
 
     See Also
     --------
@@ -531,10 +536,10 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         Number of training samples seen by the optimizer.
 
     best_loss_ : float or None
-        Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
-        (the loss of the last epoch while the objective still ramps up, so
-        that the stopping rule compares losses of one objective), or
-        ``None`` with ``early_stopping=True``.
+        Lowest epoch loss of the last ``fit`` after the 20-epoch ramp of the
+        sparsity penalty (the loss of the last epoch while the objective
+        still ramps up, so that the stopping rule compares losses of one
+        objective), or ``None`` with ``early_stopping=True``.
 
     validation_scores_ : list of float or None
         R^2 on the validation split after every epoch of the last
@@ -543,7 +548,12 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``early_stopping=True``.
 
     best_validation_score_ : float or None
-        Best validation score; ``None`` unless ``early_stopping=True``.
+        Score of the parameters kept by early stopping: the best validation
+        score among the epochs after the sparsity ramp and the fine-tuning
+        epochs (``finetune_validation_scores_``), or the last epoch's if
+        the fit ended inside the ramp; so unlike in scikit-learn's MLPs it
+        need not be ``max(validation_scores_)``. ``None`` unless
+        ``early_stopping=True``.
 
     See Also
     --------

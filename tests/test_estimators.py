@@ -395,6 +395,7 @@ def test_finetuning_trains_the_predictor_and_keeps_the_gates(estimator, data):
     kwargs = {"classes": np.unique(y)} if is_classifier(tuned) else {}
     tuned.partial_fit(X, y, **kwargs)
     assert tuned.finetune_loss_curve_ == []
+    assert tuned.finetune_validation_scores_ is None
 
 
 @pytest.mark.parametrize("estimator", ALL, ids=_ids(ALL))
@@ -405,6 +406,13 @@ def test_finetuning_with_early_stopping_keeps_the_best_parameters(estimator, dat
     tuned = clone(estimator).set_params(finetune_iter=8, **params).fit(X, y)
     assert tuned.validation_scores_ == plain.validation_scores_
     assert tuned.best_validation_score_ >= plain.best_validation_score_
+    # Every competing score is recorded: the kept one is the best of the
+    # epochs after the ramp and of the fine-tuning epochs.
+    assert plain.finetune_validation_scores_ == []
+    assert len(tuned.finetune_validation_scores_) == 8
+    ramp = tuned._sparsity_warmup_epochs
+    competing = tuned.validation_scores_[ramp:] + tuned.finetune_validation_scores_
+    assert tuned.best_validation_score_ == max(competing)
     # The returned model scores on the held-out split (same random stream,
     # same stratification as fit) what best_validation_score_ says.
     stratify = y if is_classifier(tuned) else None
