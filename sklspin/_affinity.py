@@ -79,22 +79,21 @@ def knn_gaussian_affinity(
         - ``"auto"``: ``"exact"`` when ``n_samples <= 5000`` or
           ``n_features <= 5``, else ``"approximate"``.
 
-        Measured on one core (2-core machine, shared). i.i.d. Gaussian
-        data, the worst case for the kd-tree: at ``n_samples = 5000`` it
-        takes 0.35 s for 20 features, 1.6 s for 100, 2.9 s for 200 and
-        9.9 s for 1000, the brute force 0.13 s, 0.2 s, 0.3 s and 1.0 s, the
-        forest 0.16 s at 20 and 100 features; at ``10^4`` the kd-tree takes
-        1.9 s and 7.8 s for 20 and 100 features (the brute force 0.5 s and
-        0.8 s, the forest 0.3 s); with 5 features it takes 1.1 s at
-        ``10^5`` (the forest 3.3 s), with 8 already 7.8 s (the forest
-        3.4 s). The kd-tree is faster than the brute force up to 8
-        features on Gaussian data (at 5000 samples 0.08 s against 0.11 s
-        for 8, 0.15 s against 0.12 s for 10, 0.30 s against 0.13 s for
-        15), and up to about 50 on data in 20 Gaussian clusters (0.04 s
-        against 0.13 s for 20, 0.15 s against 0.16 s for 50, 0.9 s against
-        0.2 s for 100); below 5000 samples both take at most 0.07 s up to
-        50 features. The switch at 15 features bounds the loss of either
-        choice to about 0.2 s at 5000 samples.
+        Measured on one core (2-core machine, shared). i.i.d. Gaussian data,
+        the worst case for the kd-tree: at ``n_samples = 5000`` it takes 0.35 s
+        for 20 features, 1.6 s for 100, 2.9 s for 200 and 9.9 s for 1000, the
+        brute force 0.13 s, 0.2 s, 0.3 s and 1.0 s, the forest 0.17 s and 0.22
+        s at 20 and 100 features; at ``10^4`` the kd-tree takes 1.9 s and 7.8 s
+        for 20 and 100 features (the brute force 0.5 s and 0.8 s, the forest
+        0.35 s and 0.47 s); with 5 features it takes 1.1 s at ``10^5`` (the
+        forest 4.1 s), with 8 already 7.8 s (the forest 4.2 s). The kd-tree is
+        faster than the brute force up to 8 features on Gaussian data (at 5000
+        samples 0.08 s against 0.11 s for 8, 0.15 s against 0.12 s for 10, 0.30
+        s against 0.13 s for 15), and up to about 50 on data in 20 Gaussian
+        clusters (0.04 s against 0.13 s for 20, 0.15 s against 0.16 s for 50,
+        0.9 s against 0.2 s for 100); below 5000 samples both take at most 0.07
+        s up to 50 features. The switch at 15 features bounds the loss of
+        either choice to about 0.2 s at 5000 samples.
     random_state : int, default=0
         Seed of the approximate search's random directions; the affinity
         depends on it only when the approximate search is used.

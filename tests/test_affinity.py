@@ -219,6 +219,26 @@ def test_approximate_recall_on_clusters():
     assert ratio <= 1.001
 
 
+@pytest.mark.parametrize("n_clusters", [6, 60])
+def test_approximate_recall_on_tight_clusters(n_clusters):
+    # Clusters far tighter than the leaves: leaf keys in float32 ranked the
+    # rows of a cluster by their rounding (recall 0.21 on 400 clusters of
+    # spread 1e-4 in 20,000 x 20 rows; with one leaf, none of 600 rows in
+    # 12 clusters got its exact neighbours, and both cases here failed).
+    # In float64 both find every true neighbour: one leaf (300 rows) and
+    # eight (3,000).
+    rng = np.random.RandomState(2)
+    centres = 3 * rng.standard_normal((n_clusters, 20))
+    X = np.repeat(centres, 50, axis=0) + 1e-4 * rng.standard_normal(
+        (50 * n_clusters, 20)
+    )
+    recall, ratio = recall_and_distance_ratio(
+        X, 10, *approximate_nearest_neighbors(X, 10)
+    )
+    assert recall >= 0.99
+    assert ratio <= 1.001
+
+
 def test_approximate_is_deterministic(gaussian_20d):
     X = gaussian_20d[:1000]
     first = approximate_nearest_neighbors(X, 5)
