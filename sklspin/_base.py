@@ -552,7 +552,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._finetune_predictor(data, rng, validation)
         # Kept so that partial_fit can continue where fit stopped (as
         # scikit-learn's MLPs continue their optimizer).
-        self._save_training_state(optimizer, rng)
+        self._save_training_state(optimizer, rng, data.search_seed)
 
         self._set_network_summary()
         self._summarise_gates(X, sample_weight)
@@ -593,7 +593,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         if first_pass:
             self._initialise_parameters(X.shape[1], rng)
         data = self._training_data(
-            X, y_encoded, sample_weight, rng, warn_on_size=first_pass
+            X,
+            y_encoded,
+            sample_weight,
+            rng,
+            warn_on_size=first_pass,
+            search_seed=None if state is None else state.get("search_seed"),
         )
         params = [p.astype(X.dtype) for p in self._params()]
         optimizer = self._make_optimizer(params, state)
@@ -615,7 +620,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             elapsed = time.perf_counter() - epoch_start
             message = f"Iteration {self.n_iter_}, loss = {epoch_loss:.8f}"
             print(f"{message} ({elapsed:.3f} s)")
-        self._save_training_state(optimizer, rng)
+        self._save_training_state(optimizer, rng, data.search_seed)
         self._set_network_summary()
         self._summarise_gates(X, sample_weight)
         self._after_training()
@@ -644,7 +649,14 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self.__dict__.pop("_training_state", None)
 
     def _training_data(
-        self, X_train, y_train, w_train, rng, groups=None, warn_on_size=True
+        self,
+        X_train,
+        y_train,
+        w_train,
+        rng,
+        groups=None,
+        warn_on_size=True,
+        search_seed=None,
     ):
         """Everything one epoch needs: data, neighbour sampler, objective spec.
 
@@ -659,6 +671,9 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         approximate search, its seed is drawn from ``rng`` (the estimator's
         ``random_state``), even if ``groups`` make every per-group search
         exact; smaller fits draw nothing, so they keep their random stream.
+        A given ``search_seed`` (the one a fit or an earlier ``partial_fit``
+        call drew) is used instead of a new draw, so that ``k`` calls of
+        ``partial_fit`` follow the random stream of ``fit``.
         """
         # Mini-batches are gathered with np.take along the rows, which copies
         # all of a column-ordered X (a DataFrame's values, StandardScaler's
@@ -677,16 +692,13 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             if groups is not None:  # neighbours only within each group
                 largest_group = np.unique(groups, return_counts=True)[1].max()
                 self.n_neighbors_ = min(n_neighbors, int(largest_group) - 1)
-            search_seed = (
-                int(rng.randint(np.iinfo(np.int32).max))
-                if uses_approximate_search(*X_train.shape)
-                else 0
-            )
+            if search_seed is None and uses_approximate_search(*X_train.shape):
+                search_seed = int(rng.randint(np.iinfo(np.int32).max))
             affinity = knn_gaussian_affinity(
                 X_train,
                 n_neighbors,
                 self.affinity_bandwidth,
-                random_state=search_seed,
+                random_state=0 if search_seed is None else search_seed,
                 groups=groups,
             )
             sampler = NeighbourSampler(affinity)
@@ -727,6 +739,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             batch_size=batch_size,
             spec=spec,
             n_gate_params=n_gate_params,
+            search_seed=search_seed,
         )
 
     def _make_optimizer(self, params, state=None):
@@ -757,13 +770,15 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     target[...] = source
         return optimizer
 
-    def _save_training_state(self, optimizer, rng):
-        """Keep Adam's step count and moments (plain arrays) and the RNG."""
+    def _save_training_state(self, optimizer, rng, search_seed):
+        """Keep Adam's step count and moments (plain arrays), the RNG and the
+        approximate neighbour search's seed (None if not drawn yet)."""
         self._training_state = {
             "t": int(optimizer.t),
             "first_moments": [np.array(m) for m in optimizer.first_moments],
             "second_moments": [np.array(v) for v in optimizer.second_moments],
             "rng": rng,
+            "search_seed": search_seed,
         }
 
     def _train_one_epoch(self, data, params, optimizer, rng):

@@ -56,6 +56,11 @@ TrainingData = namedtuple(
         "batch_size",
         "spec",  # ObjectiveSpec with the full sparsity_weight
         "n_gate_params",
+        # Seed of the approximate neighbour search, drawn from the training
+        # stream once per fit (or first partial_fit call that needs it) and
+        # reused by later partial_fit calls, so that k calls follow fit's
+        # random stream; None if no search needed one.
+        "search_seed",
     ],
 )
 

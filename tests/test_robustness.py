@@ -49,6 +49,7 @@ from sklspin._losses import (
     half_squared_error,
     multinomial_log_loss,
 )
+from sklspin._neighbors import EXACT_MAX_SAMPLES, uses_approximate_search
 
 # Small networks and few epochs: these tests are about what comes out, not
 # about how well it fits.
@@ -622,6 +623,27 @@ def test_partial_fit_repeats_fit_bit_for_bit(estimator):
 
 
 @ignore_convergence
+def test_partial_fit_repeats_fit_with_the_approximate_search():
+    """Above EXACT_MAX_SAMPLES rows (and 5 features) the affinity needs a
+    seed for its approximate search: drawn once, as fit draws it, not at
+    every partial_fit call (the streams parted from the 2nd epoch)."""
+    n_samples = EXACT_MAX_SAMPLES + 1
+    assert uses_approximate_search(n_samples, 6)
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n_samples, 6))
+    y = X[:, 0] * X[:, 1] + X[:, 2]
+    model = LSPINRegressor(
+        hidden_layer_sizes=(8,), batch_size=1024, finetune_iter=0, random_state=0
+    )
+    fitted = clone(model).set_params(max_iter=3).fit(X, y)
+    streamed = clone(model)
+    for _ in range(3):
+        streamed.partial_fit(X, y)
+    assert streamed.loss_curve_ == fitted.loss_curve_
+    _assert_same_model(fitted, streamed, X)
+
+
+@ignore_convergence
 def test_independent_of_the_number_of_blas_threads():
     threadpoolctl = pytest.importorskip("threadpoolctl")
     # Matrices large enough for OpenBLAS / MKL to split the products.
@@ -755,8 +777,9 @@ def test_partial_fit_state_and_attributes(estimator, capsys):
     assert capsys.readouterr().out.count("Iteration") == 3
     # Adam's state is kept as plain arrays (no function, no optimizer object).
     state = model._training_state
-    assert set(state) == {"t", "first_moments", "second_moments", "rng"}
+    assert set(state) == {"t", "first_moments", "second_moments", "rng", "search_seed"}
     assert state["t"] > 0
+    assert state["search_seed"] is None  # batches too small to need one
     for moments in (state["first_moments"], state["second_moments"]):
         assert all(type(m) is np.ndarray for m in moments)
     assert not any(callable(value) for value in vars(model).values())
