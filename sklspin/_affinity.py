@@ -57,11 +57,12 @@ def knn_gaussian_affinity(
         - a positive float: a fixed global ``h``.
 
         Zero scales (from duplicated points) are replaced by the median of
-        the positive ones, or 1.0 if every distance is zero. Weights that
+        the positive neighbour distances, or 1.0 if every distance is zero. Weights that
         underflow are floored at the smallest positive float, so that no
         edge is lost; when more than half do (a fixed ``h`` far below the
-        neighbour distances) a warning says so, as all such neighbours then
-        weigh the same.
+        neighbour distances) a warning says so, as such neighbours then
+        count for nothing next to the others (or, if every weight
+        underflows, all weigh the same).
     algorithm : {"auto", "exact", "approximate"}, default="auto"
         How the neighbours are found:
 
@@ -156,17 +157,17 @@ def knn_gaussian_affinity(
     tiny = np.finfo(np.float64).tiny
     n_underflowed = int(np.count_nonzero(weights < tiny))
     if n_underflowed > weights.size // 2:
-        # The floored weights are all equal: the sampler and the degree
-        # normalisation then treat these neighbours alike, as if the
+        # Next to any weight that did not underflow, the floored ones count
+        # for nothing; if all are floored, they are equal, as if the
         # bandwidth were infinite.
         warn_user(
             f"The affinity bandwidth ({np.median(scale):.3g}) is tiny next to "
             "the distances between neighbours (median "
             f"{np.median(row_distances):.3g}): {n_underflowed} of "
             f"{weights.size} Gaussian weights underflow to the smallest "
-            "float, so the similarity penalty weighs those neighbours alike "
-            "instead of by distance. Use a larger affinity_bandwidth, or "
-            '"median".',
+            "float, so the similarity penalty ignores those neighbours (or, "
+            "if every weight underflows, weighs them all alike instead of by "
+            'distance). Use a larger affinity_bandwidth, or "median".',
             UserWarning,
         )
     weights = np.maximum(weights, tiny)

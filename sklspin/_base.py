@@ -712,8 +712,12 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                     "the similarity penalty is off for this fit.",
                     UserWarning,
                 )
-            neighbour_scale = 1.0 / mean_degree if mean_degree > 0 else 0.0
-            neighbour_weight = (sampler.degree * neighbour_scale).astype(X_train.dtype)
+                sampler = None  # no neighbours to draw and gate
+            else:
+                neighbour_scale = 1.0 / mean_degree
+                neighbour_weight = (sampler.degree * neighbour_scale).astype(
+                    X_train.dtype
+                )
             del affinity
         elif has_affinity:
             self.n_neighbors_ = 0

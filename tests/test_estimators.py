@@ -799,6 +799,12 @@ def test_every_sample_in_its_own_group_turns_the_similarity_off(est, data):
     assert np.all(np.isfinite(model.predict_gates(X)))
     # It still learns: these linear targets are fitted to 0.92-0.99.
     assert model.score(X, y) > 0.85
+    # Off as with similarity_weight=0: no neighbour is drawn or gated (the
+    # anchors were drawn as their own neighbours, which cost time and moved
+    # the random stream).
+    without = clone(est).set_params(similarity_weight=0.0).fit(X, y)
+    assert model.loss_curve_ == without.loss_curve_
+    np.testing.assert_array_equal(model.predict_gates(X), without.predict_gates(X))
 
 
 def test_n_neighbors_counts_the_neighbours_within_groups(data):
