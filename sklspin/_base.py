@@ -1030,6 +1030,8 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             Gate values in ``[0, 1]``, as float64 whatever the dtype of
             ``X``.
         """
+        if not isinstance(as_frame, (bool, np.bool_)):
+            raise TypeError(f"as_frame must be True or False, got {as_frame!r}.")
         frame_index = getattr(X, "index", None)  # a list's is a method
         X = self._predict_input(X)  # checks that the model is fitted
         gates = np.empty(X.shape)

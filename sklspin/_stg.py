@@ -53,6 +53,12 @@ _LSPIN_DEFAULTS = {
 class _BaseSTG(SelectorMixin, BaseLSPIN):
     """Global stochastic gates on the LSPIN core. Not for direct use."""
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # transform selects columns: a float32 X stays float32.
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
     # Global gates keep the shorter ramp. With LSPIN's 100 epochs, on the
     # validation parts of E1-E5 (7 seeds), the prediction network of E4 (46
     # noise features, 600 training rows) learnt to use the noise features

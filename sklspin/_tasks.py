@@ -37,7 +37,7 @@ class ClassifierTask:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes "
                     f"in the data, but the data contains only one class: "
-                    f"{classes[0]!r}."
+                    f"{classes[:1].tolist()[0]!r}."
                 )
             self.classes_ = classes
         else:

@@ -100,7 +100,26 @@ def _annotate_groups(ax, sorted_groups, boundaries):
     ax.set_ylabel("samples, sorted by group")
 
 
+def _checked_feature_names(feature_names, n_features):
+    """``feature_names`` as a list of ``n_features`` strings, or None."""
+    if feature_names is None:
+        return None
+    if isinstance(feature_names, str):
+        raise TypeError(
+            "feature_names must be a sequence of names, got the string "
+            f"{feature_names!r}."
+        )
+    feature_names = [str(name) for name in feature_names]
+    if len(feature_names) != n_features:
+        raise ValueError(
+            f"feature_names has {len(feature_names)} entries but gates has "
+            f"{n_features} features."
+        )
+    return feature_names
+
+
 def _feature_ticks(ax, n_features, feature_names):
+    """Label the columns: ``feature_names`` (checked), else numbers."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     ax.set_xlabel("feature")
@@ -113,17 +132,6 @@ def _feature_ticks(ax, n_features, feature_names):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{round(x) + 1}"))
         return
-    if isinstance(feature_names, str):
-        raise TypeError(
-            "feature_names must be a sequence of names, got the string "
-            f"{feature_names!r}."
-        )
-    feature_names = [str(name) for name in feature_names]
-    if len(feature_names) != n_features:
-        raise ValueError(
-            f"feature_names has {len(feature_names)} entries but gates has "
-            f"{n_features} features."
-        )
     ax.set_xticks(np.arange(n_features))
     ax.set_xticklabels(feature_names, rotation=90)
 
@@ -204,6 +212,15 @@ def plot_gates(
     gates = _check_gates(gates)
     n_samples, n_features = gates.shape
     order, sorted_groups = _group_order(groups, n_samples)
+    # Every argument is checked before anything is drawn.
+    feature_names = _checked_feature_names(feature_names, n_features)
+    if mask_true is not None:
+        mask_true = np.asarray(mask_true)
+        if mask_true.shape != gates.shape:
+            raise ValueError(
+                f"mask_true must have the shape of gates {gates.shape}, got "
+                f"{mask_true.shape}."
+            )
 
     n_panels = 1 if mask_true is None else 2
     if ax is None:
@@ -242,12 +259,6 @@ def plot_gates(
         fig.colorbar(image, ax=axes[0], label="gate value")
 
     if mask_true is not None:
-        mask_true = np.asarray(mask_true)
-        if mask_true.shape != gates.shape:
-            raise ValueError(
-                f"mask_true must have the shape of gates {gates.shape}, got "
-                f"{mask_true.shape}."
-            )
         axes[1].imshow(
             mask_true[order].astype(np.float64),
             aspect="auto",

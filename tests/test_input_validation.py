@@ -62,8 +62,10 @@ def test_one_dimensional_and_empty_X(estimator, Xy):
 @pytest.mark.parametrize("estimator", ALL[:2], ids=IDS[:2])
 def test_single_class(estimator, Xy):
     X, _ = Xy
-    with pytest.raises(ValueError, match="only one class"):
+    with pytest.raises(ValueError, match=r"only one class: 0\.0\.$"):
         clone(estimator).fit(X, np.zeros(len(X)))
+    with pytest.raises(ValueError, match=r"only one class: 'sick'\.$"):
+        clone(estimator).fit(X, np.full(len(X), "sick"))
 
 
 @pytest.mark.parametrize("estimator", ALL[2:], ids=IDS[2:])

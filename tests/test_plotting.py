@@ -33,6 +33,17 @@ def test_plot_gates_checks_its_inputs():
     gates = np.zeros((4, 3))
     with pytest.raises(ValueError, match="mask_true must have the shape"):
         plot_gates(gates, mask_true=np.zeros((4, 2), dtype=bool))
+    with pytest.raises(ValueError, match="feature_names has 2 entries"):
+        plot_gates(gates, feature_names=["a", "b"])
+    # Refused before anything is drawn: no figure left behind, and the
+    # caller's axes stay empty.
+    assert plt.get_fignums() == []
+    _, two_axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="mask_true must have the shape"):
+        plot_gates(gates, mask_true=np.zeros((4, 2), dtype=bool), ax=two_axes)
+    with pytest.raises(ValueError, match="feature_names has 2 entries"):
+        plot_gates(gates, mask_true=gates > 0, ax=two_axes, feature_names=["a", "b"])
+    assert all(not panel.images and not panel.has_data() for panel in two_axes)
     _, one_ax = plt.subplots()
     with pytest.raises(ValueError, match="ax must be two Axes with mask_true"):
         plot_gates(gates, mask_true=gates > 0, ax=one_ax)

@@ -835,6 +835,11 @@ def test_predict_gates_as_frame(estimator):
         listed = clone(estimator).fit(X, y).predict_gates(rows, as_frame=True)
         assert listed.index.tolist() == [0, 1, 2]
         np.testing.assert_array_equal(listed.to_numpy(), unnamed.to_numpy()[:3])
+    # A truthy string is not a yes (it returned a data frame).
+    for not_a_bool in ("no", 1, None):
+        with pytest.raises(TypeError, match="as_frame must be True or False"):
+            model.predict_gates(frame, as_frame=not_a_bool)
+    assert isinstance(model.predict_gates(frame, as_frame=np.True_), pd.DataFrame)
 
 
 class _GradientDtypes:
