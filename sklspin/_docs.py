@@ -19,8 +19,7 @@ y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     supported); target values, one column per output, for the regressors.
 sample_weight : array-like of shape (n_samples,), default=None
     Per-sample weights; ``None`` weighs every sample equally. Rows of
-    weight 0 are dropped before training, as if removed (they take no
-    part in the gate-similarity affinity either).
+    weight 0 are dropped before training, as if removed.
 """,
     "prediction_network": """
 hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
@@ -291,18 +290,44 @@ stream) can be fitted batch by batch, e.g. by dask-ml's
 not used and no ``ConvergenceWarning`` is raised; with the same data
 on every call, ``k`` calls give bit-for-bit the model of ``fit`` with
 ``max_iter=k`` and ``finetune_iter=0`` (when its stopping rule does
-not end training earlier). Each call counts as one epoch
-(``n_iter_``) for the schedules of the penalties: the sparsity
-penalty ramps up over the first 100 calls (20 for STG) and, with
-``similarity_schedule="anneal"``, the similarity penalty drops to a
-tenth after 30. Warnings about the data (features far from unit
-scale, fewer rows than ``batch_size`` or than ``n_neighbors + 1``)
+not end training earlier).
+""",
+    # One of the next two follows "partial_fit_summary", in the same
+    # paragraph: the schedules of LSPIN and LLSPIN, or STG's.
+    "partial_fit_schedules": """
+Each call counts as one epoch (``n_iter_``) for the schedules of the
+penalties: the sparsity penalty ramps up over the first 100 calls and,
+with ``similarity_schedule="anneal"``, the similarity penalty drops to a
+tenth after 30. Warnings about the data (features far from unit scale,
+fewer rows than ``batch_size`` or than ``n_neighbors + 1``) are given on
+the first call of an unfitted estimator only.
+""",
+    "partial_fit_schedule_stg": """
+Each call counts as one epoch (``n_iter_``) for the schedule of the
+sparsity penalty, which ramps up over the first 20 calls. Warnings about
+the data (features far from unit scale, fewer rows than ``batch_size``)
 are given on the first call of an unfitted estimator only.
+""",
+    "partial_fit_first_call_regressor": """
+On the first call the parameters are initialised from
+``random_state``, and the internal target scaling (mean and
+standard deviation of ``y``) is estimated from this first batch and
+then kept: the first batch should represent the range of ``y``.
 """,
     "partial_fit_X": """
 X : array-like of shape (n_samples, n_features)
     One batch of training data; standardise it first, with a scaler
     fitted beforehand (or itself updated with ``partial_fit``).
+""",
+    "partial_fit_classes": """
+y : array-like of shape (n_samples,)
+    Class labels of the batch.
+
+classes : array-like of shape (n_classes,), default=None
+    All the classes that can appear in any batch, e.g.
+    ``np.unique(y_all)``. Required on the first call and optional
+    afterwards (it must then equal ``classes_``); a batch need not
+    contain every class.
 """,
     "partial_fit_sample_weight": """
 sample_weight : array-like of shape (n_samples,), default=None
@@ -315,9 +340,14 @@ built within each batch (``fit`` builds it over the whole training
 set): neighbours are searched only among the batch's samples, so
 use batches large enough for them to be near (a few thousand rows,
 shuffled), and ``n_neighbors`` is reduced, with a warning, for
-batches of at most ``n_neighbors`` samples. ``early_stopping=True``
-is not supported (``ValueError``). ``feature_importances_`` and
-``gate_open_fraction_`` summarise the gates of the last batch.
+batches of at most ``n_neighbors`` samples. Unlike ``fit``,
+``partial_fit`` takes no ``groups``: a batch's samples are linked to
+their nearest neighbours among all the batch's samples.
+""",
+    "partial_fit_notes": """
+``early_stopping=True`` is not supported (``ValueError``).
+``feature_importances_`` and ``gate_open_fraction_`` summarise the
+gates of the last batch.
 """,
 }
 

@@ -20,6 +20,7 @@ class _LocallySparse(BaseLSPIN):
         Parameters
         ----------
         {fit_data}
+            They take no part in the gate-similarity affinity either.
         groups : array-like of shape (n_samples,), default=None
             Known sub-population of each sample (cohort, tissue, subtype;
             any labels), when there is one: the gate-similarity penalty

@@ -367,6 +367,37 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     True
     """
 
+    @fill_doc
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        {partial_fit_summary}
+        {partial_fit_schedule_stg}
+
+        On the first call the parameters are initialised from
+        ``random_state``.
+
+        Parameters
+        ----------
+        {partial_fit_X}
+
+        {partial_fit_classes}
+
+        {partial_fit_sample_weight}
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        {partial_fit_notes}
+        """
+        # ClassifierTask.partial_fit, whose docstring describes the
+        # similarity penalty that STG does not have.
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+
 
 @fill_doc
 class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
@@ -590,3 +621,34 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     >>> bool(stg.score(X, y) > 0.9)
     True
     """
+
+    @fill_doc
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        {partial_fit_summary}
+        {partial_fit_schedule_stg}
+
+        {partial_fit_first_call_regressor}
+
+        Parameters
+        ----------
+        {partial_fit_X}
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets of the batch.
+
+        {partial_fit_sample_weight}
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        {partial_fit_notes}
+        """
+        # RegressorTask.partial_fit, whose docstring describes the
+        # similarity penalty that STG does not have.
+        return super().partial_fit(X, y, sample_weight=sample_weight)
