@@ -89,9 +89,7 @@ similarity_schedule : {"anneal", "constant"}, default="anneal"
     - ``"constant"``: ``similarity_weight`` throughout, for data whose
       sub-populations are well separated in input space.
 
-sigma : float, default=0.5
-    Standard deviation of the Gaussian noise injected into the gates during
-    training.
+{sigma}
 
 n_neighbors : int, default=10
     Neighbours per sample in the k-nearest-neighbour affinity ``K``. It is
@@ -111,6 +109,92 @@ alpha : float, default=1e-4
     also for a smaller last batch (scikit-learn's MLPs divide by its own
     size).
 
+{optimisation}
+
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (stratified for
+    classifiers when every class has at least 2 samples and each part room
+    for one of every class, else at random with a warning), stop when its
+    score (accuracy or R^2, with noise-free gates) stops improving, and keep
+    the best parameters. Only epochs after the ramp of the sparsity penalty
+    (the first 100) compete: parameters trained against the weaker penalty
+    of the ramp, whose gates are not sparse yet, are never kept, and a fit
+    that ends inside the ramp keeps its last parameters.
+
+{validation_fraction}
+
+{adam}
+
+{warm_start}
+
+random_state : int, RandomState instance or None, default=None
+    Controls the random draws of ``fit`` and ``partial_fit``: the weight
+    initialisation, the mini-batch order, the gate noise, the neighbour
+    sampling, the early-stopping split and, above 5,000 training samples
+    with more than 5 features, the randomised search for the affinity's
+    nearest neighbours.
+    {random_state_reproducible}
+
+{verbose}
+""",
+    "attributes": """
+{loss_curve}
+
+{network_summary}
+
+{finetune_attribute}
+
+{training_counts}
+
+best_loss_ : float or None
+    Lowest epoch loss after the ramp of the sparsity penalty (the loss of
+    the last epoch while the objective still ramps up, so that the stopping
+    rule compares losses of one objective), or ``None`` with
+    ``early_stopping=True``.
+
+validation_scores_ : list of float or None
+    Validation score of each epoch of the last ``fit`` with
+    ``early_stopping=True``, else ``None``.
+
+best_validation_score_ : float or None
+    Best validation score, or ``None`` without early stopping.
+
+{prediction_coefs}
+
+gating_coefs_ : list of ndarray
+    Weight matrices of the gating network.
+
+gating_intercepts_ : list of ndarray
+    Bias vectors of the gating network.
+
+feature_importances_ : ndarray of shape (n_features,)
+    Mean gate value of each feature over the training samples, in [0, 1],
+    weighted by ``sample_weight`` (rows of weight 0 do not count); usable
+    by :class:`~sklearn.feature_selection.SelectFromModel`.
+
+gate_open_fraction_ : ndarray of shape (n_features,)
+    Fraction of training samples for which each feature's gate is open,
+    weighted by ``sample_weight`` like ``feature_importances_``.
+
+n_neighbors_ : int
+    Number of neighbours actually used in the affinity, per sample
+    (``n_neighbors``, or fewer for small data; with ``groups``, at most
+    the size of the largest group minus one, fewer in smaller groups), 0
+    when the similarity penalty is off.
+
+{input_features}
+""",
+    # Fragments shared by the LSPIN and LLSPIN fragments above and the STG
+    # docstrings, whose other text is their own. A fragment may contain the
+    # placeholder of a later one, also as the last line of a parameter's
+    # description ("random_state_reproducible"), where it continues that
+    # description's paragraph.
+    "sigma": """
+sigma : float, default=0.5
+    Standard deviation of the Gaussian noise injected into the gates during
+    training.
+""",
+    "optimisation": """
 batch_size : int or "auto", default="auto"
     Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
     so that even small data sets get several Adam steps per epoch.
@@ -134,20 +218,12 @@ tol : float, default=1e-5
 n_iter_no_change : int, default=50
     Number of consecutive epochs without improvement tolerated: training
     stops at the next one, as in scikit-learn's MLPs.
-
-early_stopping : bool, default=False
-    Hold out ``validation_fraction`` of the training data (stratified for
-    classifiers when every class has at least 2 samples and each part room
-    for one of every class, else at random with a warning), stop when its
-    score (accuracy or R^2, with noise-free gates) stops improving, and keep
-    the best parameters. Only epochs after the ramp of the sparsity penalty
-    (the first 100) compete: parameters trained against the weaker penalty
-    of the ramp, whose gates are not sparse yet, are never kept, and a fit
-    that ends inside the ramp keeps its last parameters.
-
+""",
+    "validation_fraction": """
 validation_fraction : float, default=0.1
     Fraction of the training data held out when ``early_stopping=True``.
-
+""",
+    "adam": """
 beta_1 : float, default=0.9
     Exponential decay rate of Adam's first moment estimates.
 
@@ -156,85 +232,50 @@ beta_2 : float, default=0.999
 
 epsilon : float, default=1e-8
     Numerical stability constant of Adam.
-
-{warm_start}
-
-random_state : int, RandomState instance or None, default=None
-    Controls the weight initialisation, the mini-batch order, the gate
-    noise, the neighbour sampling, the early-stopping split and, above 5,000
-    training samples with more than 5 features, the randomised search for
-    the affinity's nearest neighbours. Pass an int
-    for results that are identical from run to run, bit for bit (also
-    across ``clone`` and pickling, and whatever the number of BLAS
-    threads).
-
-verbose : bool, default=False
-    Print one line per epoch (loss, validation score, seconds).
 """,
-    "attributes": """
+    "random_state_reproducible": """
+Pass an int for results that are identical from run to run, bit for
+bit (also across ``clone`` and pickling, and whatever the number of
+BLAS threads).
+""",
+    "verbose": """
+verbose : bool or int, default=False
+    Print one line per epoch (its loss, its validation score with
+    ``early_stopping=True``, and its duration), fine-tuning epochs and
+    ``partial_fit`` calls included, and why training stopped. An int
+    counts as a bool: any positive value prints the same lines.
+""",
+    "loss_curve": """
 loss_curve_ : list of float
-    Mean training objective of each epoch.
-
-{network_summary}
-
-{finetune_attribute}
-
+    Mean training objective (task loss plus penalties) of each epoch.
+""",
+    "training_counts": """
 n_iter_ : int
     Number of epochs run since the parameters were initialised: across
     ``warm_start`` fits and ``partial_fit`` calls too.
 
 t_ : int
     Number of training samples seen by the optimizer.
-
-best_loss_ : float or None
-    Lowest epoch loss after the ramp of the sparsity penalty (the loss of
-    the last epoch while the objective still ramps up, so that the stopping
-    rule compares losses of one objective), or ``None`` with
-    ``early_stopping=True``.
-
-validation_scores_ : list of float or None
-    Validation score of each epoch of the last ``fit`` with
-    ``early_stopping=True``, else ``None``.
-
-best_validation_score_ : float or None
-    Best validation score, or ``None`` without early stopping.
-
+""",
+    "prediction_coefs": """
 coefs_ : list of ndarray
-    Weight matrices of the prediction network. Like every parameter array
-    below, float32 after training on float32 ``X`` and float64 otherwise.
+    Weight matrices of the prediction network; ``coefs_[i]`` has shape
+    ``(n_units_in, n_units_out)`` for layer ``i``. Like ``intercepts_``,
+    ``gating_coefs_`` and ``gating_intercepts_``, float32 after training
+    on float32 ``X`` and float64 otherwise.
 
 intercepts_ : list of ndarray
-    Bias vectors of the prediction network.
-
-gating_coefs_ : list of ndarray
-    Weight matrices of the gating network.
-
-gating_intercepts_ : list of ndarray
-    Bias vectors of the gating network.
-
-feature_importances_ : ndarray of shape (n_features,)
-    Mean gate value of each feature over the training samples, in [0, 1],
-    weighted by ``sample_weight`` (rows of weight 0 do not count); usable
-    by :class:`~sklearn.feature_selection.SelectFromModel`.
-
-gate_open_fraction_ : ndarray of shape (n_features,)
-    Fraction of training samples for which each feature's gate is open,
-    weighted by ``sample_weight`` like ``feature_importances_``.
-
-n_neighbors_ : int
-    Number of neighbours actually used in the affinity, per sample
-    (``n_neighbors``, or fewer for small data; with ``groups``, at most
-    the size of the largest group minus one, fewer in smaller groups), 0
-    when the similarity penalty is off.
-
+    Bias vectors of the prediction network; ``intercepts_[i]`` has shape
+    ``(n_units_out,)`` for layer ``i``.
+""",
+    "input_features": """
 n_features_in_ : int
-    Number of features seen during fit.
+    Number of features seen during ``fit``.
 
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
-    Names of features seen during fit, when ``X`` has string column names.
+    Names of features seen during ``fit``, when ``X`` has string column
+    names.
 """,
-    # Shared with the STG estimators, whose other docstring text is their own;
-    # "training" and "attributes" above contain these placeholders.
     "warm_start": """
 warm_start : bool, default=False
     Reuse the parameters of the previous call to ``fit`` as initialisation.

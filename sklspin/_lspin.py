@@ -219,7 +219,8 @@ class LSPINClassifier(ClassifierMixin, ClassifierTask, _LSPINFamily):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -230,6 +231,7 @@ class LSPINClassifier(ClassifierMixin, ClassifierTask, _LSPINFamily):
     --------
     LLSPINClassifier : The same model with a linear (softmax) predictor.
     LSPINRegressor : The regression counterpart.
+    STGClassifier : One set of features for all samples (global gates).
     sklearn.neural_network.MLPClassifier : A network without gates.
 
     References
@@ -291,6 +293,7 @@ class LSPINRegressor(RegressorMixin, RegressorTask, _LSPINFamily):
     --------
     LLSPINRegressor : The same model with a linear predictor.
     LSPINClassifier : The classification counterpart.
+    STGRegressor : One set of features for all samples (global gates).
     sklearn.neural_network.MLPRegressor : A network without gates.
 
     References
@@ -342,7 +345,8 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -352,6 +356,9 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     See Also
     --------
     LSPINClassifier : The same model with an MLP predictor.
+    LLSPINRegressor : The regression counterpart.
+    STGClassifier : One set of features for all samples; with
+        ``hidden_layer_sizes=()``, one sparse linear model.
     sklearn.linear_model.LogisticRegression : One global linear model.
 
     References
@@ -401,6 +408,9 @@ class LLSPINRegressor(RegressorMixin, RegressorTask, _LLSPINFamily):
     See Also
     --------
     LSPINRegressor : The same model with an MLP predictor.
+    LLSPINClassifier : The classification counterpart.
+    STGRegressor : One set of features for all samples; with
+        ``hidden_layer_sizes=()``, one sparse linear model.
     sklearn.linear_model.Lasso : One global sparse linear model.
 
     References

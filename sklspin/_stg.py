@@ -180,9 +180,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         features (five seeds), ``sparsity_weight=0.01`` keeps one to four
         noise features on the two moons, the default none.
 
-    sigma : float, default=0.5
-        Standard deviation of the Gaussian noise injected in the gates
-        during training.
+    {sigma}
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on the prediction network's weights,
@@ -190,26 +188,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         mean loss (as in scikit-learn's MLPs). The gate means are not
         penalised.
 
-    batch_size : int or "auto", default="auto"
-        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
-        (``min(n_samples, 256, max(32, n_samples // 16))``).
-
-    learning_rate_init : float, default=0.01
-        Step size of Adam.
-
-    max_iter : int, default=500
-        Maximum number of epochs (passes over the training data).
-
-    {finetune}
-
-    tol : float, default=1e-5
-        Tolerance of the stopping rule: training stops when the training
-        loss (or, with ``early_stopping=True``, the validation score) has
-        not improved by at least ``tol`` for more than ``n_iter_no_change``
-        consecutive epochs.
-
-    n_iter_no_change : int, default=50
-        Number of epochs without improvement tolerated before stopping.
+    {optimisation}
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified by
@@ -218,32 +197,25 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         keep the best parameters among the epochs after the ramp of the
         sparsity penalty (the first 20).
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out when ``early_stopping=True``.
+    {validation_fraction}
 
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
-
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
-
-    epsilon : float, default=1e-8
-        Numerical stability constant of Adam.
+    {adam}
 
     {warm_start}
 
     random_state : int, RandomState instance or None, default=None
-        Seed of every random draw of ``fit`` (initialisation, mini-batches,
-        gate noise, validation split). An int makes ``fit`` bit-for-bit
-        reproducible; prediction is deterministic.
+        Controls the random draws of ``fit`` and ``partial_fit``: the weight
+        initialisation, the mini-batch order, the gate noise and the
+        early-stopping split.
+        {random_state_reproducible}
 
-    verbose : bool or int, default=False
-        Print the loss of every epoch.
+    {verbose}
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels seen during ``fit``.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -263,13 +235,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         ``sample_weight``): 1.0 for the selected features and 0.0 for the
         others.
 
-    coefs_ : list of ndarray
-        Weight matrices of the prediction network; ``coefs_[i]`` has shape
-        ``(n_units_in, n_units_out)`` of layer ``i``.
-
-    intercepts_ : list of ndarray
-        Bias vectors of the prediction network; ``intercepts_[i]`` has
-        shape ``(n_units_out,)`` of layer ``i``.
+    {prediction_coefs}
 
     gating_coefs_ : list of one ndarray of shape (0, n_features)
         The global gates are stored as LSPIN's gating network without
@@ -280,26 +246,15 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
         1)``.
 
-    n_features_in_ : int
-        Number of features seen during ``fit``.
+    {input_features}
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        Training objective (task loss plus penalties) of every epoch.
+    {loss_curve}
 
     {network_summary}
 
     {finetune_attribute}
 
-    n_iter_ : int
-        Number of epochs run since the parameters were initialised: across
-        ``warm_start`` fits and ``partial_fit`` calls too.
-
-    t_ : int
-        Number of training samples seen by the optimizer.
+    {training_counts}
 
     best_loss_ : float or None
         Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
@@ -445,9 +400,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         features (five seeds), ``sparsity_weight=0.01`` keeps one to four
         noise features on the two moons, the default none.
 
-    sigma : float, default=0.5
-        Standard deviation of the Gaussian noise injected in the gates
-        during training.
+    {sigma}
 
     alpha : float, default=1e-4
         Strength of the L2 penalty on the prediction network's weights,
@@ -455,53 +408,26 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         mean loss (as in scikit-learn's MLPs). The gate means are not
         penalised.
 
-    batch_size : int or "auto", default="auto"
-        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
-        (``min(n_samples, 256, max(32, n_samples // 16))``).
-
-    learning_rate_init : float, default=0.01
-        Step size of Adam.
-
-    max_iter : int, default=500
-        Maximum number of epochs (passes over the training data).
-
-    {finetune}
-
-    tol : float, default=1e-5
-        Tolerance of the stopping rule: training stops when the training
-        loss (or, with ``early_stopping=True``, the validation score) has
-        not improved by at least ``tol`` for more than ``n_iter_no_change``
-        consecutive epochs.
-
-    n_iter_no_change : int, default=50
-        Number of epochs without improvement tolerated before stopping.
+    {optimisation}
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop on its
         coefficient of determination R^2 and keep the best parameters among
         the epochs after the ramp of the sparsity penalty (the first 20).
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out when ``early_stopping=True``.
+    {validation_fraction}
 
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
-
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
-
-    epsilon : float, default=1e-8
-        Numerical stability constant of Adam.
+    {adam}
 
     {warm_start}
 
     random_state : int, RandomState instance or None, default=None
-        Seed of every random draw of ``fit`` (initialisation, mini-batches,
-        gate noise, validation split). An int makes ``fit`` bit-for-bit
-        reproducible; prediction is deterministic.
+        Controls the random draws of ``fit`` and ``partial_fit``: the weight
+        initialisation, the mini-batch order, the gate noise and the
+        early-stopping split.
+        {random_state_reproducible}
 
-    verbose : bool or int, default=False
-        Print the loss of every epoch.
+    {verbose}
 
     Attributes
     ----------
@@ -523,13 +449,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``sample_weight``): 1.0 for the selected features and 0.0 for the
         others.
 
-    coefs_ : list of ndarray
-        Weight matrices of the prediction network; ``coefs_[i]`` has shape
-        ``(n_units_in, n_units_out)`` of layer ``i``.
-
-    intercepts_ : list of ndarray
-        Bias vectors of the prediction network; ``intercepts_[i]`` has
-        shape ``(n_units_out,)`` of layer ``i``.
+    {prediction_coefs}
 
     gating_coefs_ : list of one ndarray of shape (0, n_features)
         The global gates are stored as LSPIN's gating network without
@@ -540,26 +460,15 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
         1)``.
 
-    n_features_in_ : int
-        Number of features seen during ``fit``.
+    {input_features}
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        Training objective (task loss plus penalties) of every epoch.
+    {loss_curve}
 
     {network_summary}
 
     {finetune_attribute}
 
-    n_iter_ : int
-        Number of epochs run since the parameters were initialised: across
-        ``warm_start`` fits and ``partial_fit`` calls too.
-
-    t_ : int
-        Number of training samples seen by the optimizer.
+    {training_counts}
 
     best_loss_ : float or None
         Lowest epoch loss after the 20-epoch ramp of the sparsity penalty
