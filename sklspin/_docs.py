@@ -22,19 +22,21 @@ sample_weight : array-like of shape (n_samples,), default=None
     weight 0 are dropped before training, as if removed.
 """,
     "prediction_network": """
-hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
+hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
     Sizes of the hidden layers of the prediction network, which receives
-    the gated input ``x * z(x)``. ``()`` gives a linear predictor (LLSPIN).
+    the gated input ``x * z(x)``, each at least 1; an int ``n`` is one
+    hidden layer of ``n`` units. ``()`` gives a linear predictor (LLSPIN).
 
 activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
     Hidden-layer activation of the prediction network.
 """,
     "gating": """
-gating_hidden_layer_sizes : "auto" or array-like of shape (n_layers - 2,), \
-default=$gating_hidden_layer_sizes
+gating_hidden_layer_sizes : "auto", array-like of shape (n_layers - 2,) \
+or int, default=$gating_hidden_layer_sizes
     Sizes of the hidden layers of the gating network that maps a sample
     ``x`` to its gate means ``mu(x)`` in ``(-1, 1.5)`` through a ``tanh``
-    output layer rescaled to that interval. ``"auto"``: one hidden layer of
+    output layer rescaled to that interval, each at least 1; an int ``n``
+    is one hidden layer of ``n`` units. ``"auto"``: one hidden layer of
     64; for a linear gating network (``gating_activation="identity"``), no
     hidden layer up to 256 features (one weight matrix,
     ``mu(x) = -1 + 1.25 (1 + tanh(W x + b))``) and the hidden layer of 64
@@ -66,7 +68,8 @@ sparsity_weight : float, default=$sparsity_weight
     must explain more than about twice this fraction of the target's
     variance to stay open). Larger values select fewer features; choose it
     on a task metric with cross-validation. LLSPIN's default is lower, as
-    a linear predictor gains less from each open feature.
+    a linear predictor gains less from each open feature. Values must be in
+    the range ``[0, inf)``.
 
 similarity_weight : float, default=$similarity_weight
     Weight of the gate-similarity penalty ``sum_j K_ij ||z_i - z_j||^2``,
@@ -75,7 +78,8 @@ similarity_weight : float, default=$similarity_weight
     with its linear gating network, input-space neighbourhoods that
     straddle sub-populations blur the gates more than the penalty helps
     (see the user guide); LLSPIN's ``tanh`` gating network needs the
-    penalty to keep its gates from encoding the label.
+    penalty to keep its gates from encoding the label. Values must be in
+    the range ``[0, inf)``.
 
 similarity_schedule : {"anneal", "constant"}, default="anneal"
     How the similarity penalty's weight changes during training:
@@ -92,14 +96,16 @@ similarity_schedule : {"anneal", "constant"}, default="anneal"
 {sigma}
 
 n_neighbors : int, default=10
-    Neighbours per sample in the k-nearest-neighbour affinity ``K``. It is
-    reduced, with a warning, to ``n_samples - 1`` on smaller training sets.
+    Neighbours per sample in the k-nearest-neighbour affinity ``K``, at
+    least 1. It is reduced, with a warning, to ``n_samples - 1`` on smaller
+    training sets.
 
 affinity_bandwidth : {"median", "self-tuning"} or float, default="median"
     Scale of the Gaussian affinity ``exp(-||x_i - x_j||^2 / (2 h_i h_j))``:
     ``"median"`` uses the median distance of points to their
     ``n_neighbors`` nearest neighbours, ``"self-tuning"`` each point's
-    distance to its ``n_neighbors``-th neighbour, a float a fixed scale.
+    distance to its ``n_neighbors``-th neighbour, a positive float a fixed
+    scale.
 """,
     "training": """
 alpha : float, default=1e-4
@@ -107,7 +113,7 @@ alpha : float, default=1e-4
     ``0.5 * alpha / batch_size * ||W||^2`` is added to each mini-batch's
     mean loss, as in scikit-learn's MLPs, with the nominal ``batch_size``
     also for a smaller last batch (scikit-learn's MLPs divide by its own
-    size).
+    size). Values must be in the range ``[0, inf)``.
 
 {optimisation}
 
@@ -192,18 +198,20 @@ n_neighbors_ : int
     "sigma": """
 sigma : float, default=0.5
     Standard deviation of the Gaussian noise injected into the gates during
-    training.
+    training. Values must be in the range ``(0, inf)``.
 """,
     "optimisation": """
 batch_size : int or "auto", default="auto"
     Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
-    so that even small data sets get several Adam steps per epoch.
+    so that even small data sets get several Adam steps per epoch. An int
+    must be at least 1; one larger than the number of training samples is
+    reduced to it, with a warning.
 
 learning_rate_init : float, default=0.01
-    Step size of Adam.
+    Step size of Adam. Values must be in the range ``(0, inf)``.
 
 max_iter : int, default=500
-    Maximum number of epochs.
+    Maximum number of epochs, at least 1.
 
 {finetune}
 
@@ -213,25 +221,30 @@ tol : float, default=1e-5
     at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs. Smaller
     than scikit-learn's MLPs' ``1e-4``: the regressors fit standardised
     targets, and a near-exact fit keeps improving by less than ``1e-4``
-    per epoch long after the rule would stop it.
+    per epoch long after the rule would stop it. Values must be in the
+    range ``[0, inf)``.
 
 n_iter_no_change : int, default=50
-    Number of consecutive epochs without improvement tolerated: training
-    stops at the next one, as in scikit-learn's MLPs.
+    Number of consecutive epochs without improvement tolerated, at least
+    1: training stops at the next one, as in scikit-learn's MLPs.
 """,
     "validation_fraction": """
 validation_fraction : float, default=0.1
     Fraction of the training data held out when ``early_stopping=True``.
+    Values must be in the range ``(0, 1)``.
 """,
     "adam": """
 beta_1 : float, default=0.9
-    Exponential decay rate of Adam's first moment estimates.
+    Exponential decay rate of Adam's first moment estimates. Values must be
+    in the range ``[0, 1)``.
 
 beta_2 : float, default=0.999
-    Exponential decay rate of Adam's second moment estimates.
+    Exponential decay rate of Adam's second moment estimates. Values must
+    be in the range ``[0, 1)``.
 
 epsilon : float, default=1e-8
-    Numerical stability constant of Adam.
+    Numerical stability constant of Adam. Values must be in the range
+    ``(0, inf)``.
 """,
     "random_state_reproducible": """
 Pass an int for results that are identical from run to run, bit for
@@ -242,8 +255,9 @@ BLAS threads).
 verbose : bool or int, default=False
     Print one line per epoch (its loss, its validation score with
     ``early_stopping=True``, and its duration), fine-tuning epochs and
-    ``partial_fit`` calls included, and why training stopped. An int
-    counts as a bool: any positive value prints the same lines.
+    ``partial_fit`` calls included, and why training stopped. An int must
+    be at least 0 and counts as a bool: any positive value prints the
+    same lines.
 """,
     "loss_curve": """
 loss_curve_ : list of float
@@ -302,7 +316,8 @@ finetune_iter : int, default=$finetune_iter
     accuracy by 1.7 points; on small noisy data it can over-fit a little
     (user guide, "Fine-tuning"). With ``early_stopping=True`` each of these
     epochs competes for the best validation score too. ``0`` switches it
-    off; :meth:`partial_fit` never fine-tunes.
+    off (negative values are refused); :meth:`partial_fit` never
+    fine-tunes.
 """,
     "network_summary": """
 loss_ : float

@@ -154,7 +154,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
-        Sizes of the hidden layers of the prediction network. ``()`` gives
+        Sizes of the hidden layers of the prediction network, each at least
+        1; an int ``n`` is one hidden layer of ``n`` units. ``()`` gives
         *Linear STG* (logistic or softmax regression on the gated inputs); a
         non-empty tuple gives *Nonlinear STG*, an MLP on the gated inputs.
 
@@ -373,7 +374,8 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
-        Sizes of the hidden layers of the prediction network. ``()`` gives
+        Sizes of the hidden layers of the prediction network, each at least
+        1; an int ``n`` is one hidden layer of ``n`` units. ``()`` gives
         *Linear STG* (linear regression on the gated inputs); a non-empty
         tuple gives *Nonlinear STG*, an MLP on the gated inputs.
 
