@@ -167,27 +167,26 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
         log-loss. A feature is worth its gate only if it lowers the average
-        task loss by more than about ``sparsity_weight``: raise it for
-        sparser selections. With the default, and all other parameters
-        at their defaults, STG selects exactly the two moon
-        features among eight noise features (800 training samples), and
-        exactly the union {x1, x2, x3, x4, x21} of the informative features
-        of :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
-        where ``x1`` and ``x4`` each account for only about 9 % of the
-        variance of ``y`` (through one group out of three), i.e. about 0.045
-        of half squared error. With few samples, a flexible prediction
-        network can fit noise features well enough to keep their gates open
-        at smaller weights: with 240 training samples and four noise
-        features (five seeds), ``sparsity_weight=0.01`` keeps one to four
-        noise features on the two moons, the default none.
+        log-loss by more than about ``sparsity_weight``: raise it for
+        sparser selections. Values must be in the range ``[0, inf)``. On
+        :func:`~sklearn.datasets.make_moons` (``noise=0.1``) with eight
+        Gaussian noise features, all standardised, and 800 training samples,
+        the default, with all other parameters at their defaults, selected
+        exactly the two moon features (five seeds). With few samples, a
+        flexible prediction network can fit noise features well enough to
+        keep their gates open at smaller weights: with 240 training samples
+        and four noise features (five seeds), ``sparsity_weight=0.01`` kept
+        one to four noise features, the default none.
 
     {sigma}
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the prediction network's weights,
-        ``0.5 * alpha / batch_size * ||W||^2`` added to each mini-batch's
-        mean loss (as in scikit-learn's MLPs). The gate means are not
-        penalised.
+        Strength of the L2 penalty on the weight matrices of the prediction
+        network: ``0.5 * alpha / batch_size * ||W||^2`` is added to each
+        mini-batch's mean loss, as in scikit-learn's MLPs, with the nominal
+        ``batch_size`` also for a smaller last batch (scikit-learn's MLPs
+        divide by its own size). The gate means are not penalised. Values
+        must be in the range ``[0, inf)``.
 
     {optimisation}
 
@@ -388,27 +387,29 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
         squared error of the standardised targets. A feature is worth its
         gate only if it lowers the average task loss by more than about
-        ``sparsity_weight``: raise it for sparser selections. With the
-        default, and all other parameters at their defaults, STG
-        selects exactly the two moon features among eight noise features
-        (800 training samples), and exactly the union {x1, x2, x3, x4, x21}
-        of the informative features of
-        :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
-        where ``x1`` and ``x4`` each account for only about 9 % of the
-        variance of ``y`` (through one group out of three), i.e. about 0.045
-        of half squared error. With few samples, a flexible prediction
-        network can fit noise features well enough to keep their gates open
-        at smaller weights: with 240 training samples and four noise
-        features (five seeds), ``sparsity_weight=0.01`` keeps one to four
-        noise features on the two moons, the default none.
+        ``sparsity_weight``, i.e. explains more than about twice this
+        fraction of the variance of ``y``: raise it for sparser selections.
+        Values must be in the range ``[0, inf)``. On
+        :func:`~sklspin.datasets.make_paper_e5` with 1200 training samples,
+        the default, with all other parameters at their defaults, selected
+        exactly the union of the informative features, columns 0-3 and 20
+        (the paper's ``x1``-``x4`` and ``x21``), on five seeds, although
+        ``x1`` and ``x4`` each explain only about 9 % of the variance of
+        ``y`` (through one group out of three), i.e. about 0.045 of half
+        squared error. With fewer samples the balance shifts: with 240
+        training samples (five seeds), the default kept one to four of
+        these five features and ``sparsity_weight=0.01`` all five (with
+        eight of the 16 noise features on one seed, none on the others).
 
     {sigma}
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the prediction network's weights,
-        ``0.5 * alpha / batch_size * ||W||^2`` added to each mini-batch's
-        mean loss (as in scikit-learn's MLPs). The gate means are not
-        penalised.
+        Strength of the L2 penalty on the weight matrices of the prediction
+        network: ``0.5 * alpha / batch_size * ||W||^2`` is added to each
+        mini-batch's mean loss, as in scikit-learn's MLPs, with the nominal
+        ``batch_size`` also for a smaller last batch (scikit-learn's MLPs
+        divide by its own size). The gate means are not penalised. Values
+        must be in the range ``[0, inf)``.
 
     {optimisation}
 
