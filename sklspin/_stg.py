@@ -287,6 +287,12 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
     ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
 
+    Without string column names in ``X``, ``get_feature_names_out`` and
+    ``predict_gates(X, as_frame=True)`` name the columns ``x0``, ``x1``,
+    ..., counted from 0 as in scikit-learn, while the paper and
+    :mod:`sklspin.datasets` count features from 1: the paper's ``x1`` is
+    ``x0`` there.
+
     References
     ----------
     .. [1] Y. Yamada, O. Lindenbaum, S. Negahban and Y. Kluger, "Feature
@@ -503,6 +509,12 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     :class:`~sklearn.preprocessing.StandardScaler`): the gates multiply the
     raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
     ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
+
+    Without string column names in ``X``, ``get_feature_names_out`` and
+    ``predict_gates(X, as_frame=True)`` name the columns ``x0``, ``x1``,
+    ..., counted from 0 as in scikit-learn, while the paper and
+    :mod:`sklspin.datasets` count features from 1: the paper's ``x1`` is
+    ``x0`` there.
 
     References
     ----------
