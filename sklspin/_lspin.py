@@ -32,10 +32,17 @@ class _LocallySparse(BaseLSPIN):
             training set. Groups of at most ``n_neighbors`` samples get
             fewer neighbours (with a warning). Has no effect when
             ``similarity_weight=0`` (warning). Not needed at prediction
-            time. In a :class:`~sklearn.pipeline.Pipeline`, pass it as
-            ``<step name>__groups``; through a search or other
-            meta-estimators, enable metadata routing and call
-            ``set_fit_request(groups=True)``.
+            time; :meth:`partial_fit` takes no ``groups`` (it links
+            nearest neighbours within each batch). In a
+            :class:`~sklearn.pipeline.Pipeline`, without metadata routing
+            (scikit-learn's default), pass it as ``<step name>__groups``,
+            also through a search's ``fit`` or ``cross_validate``'s
+            ``params``; with routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), call
+            ``set_fit_request(groups=True)`` on the estimator and pass
+            ``groups=`` to the pipeline or search instead (the
+            ``<step name>__groups`` form then raises a ``TypeError``). See
+            :ref:`known-groups`.
 
         Returns
         -------
