@@ -383,7 +383,10 @@ classes : array-like of shape (n_classes,), default=None
     All the classes that can appear in any batch, e.g.
     ``np.unique(y_all)``. Required on the first call and optional
     afterwards (it must then equal ``classes_``); a batch need not
-    contain every class.
+    contain every class. It comes before ``sample_weight``, as in
+    :meth:`sklearn.linear_model.SGDClassifier.partial_fit`, whereas
+    scikit-learn 1.9's ``MLPClassifier.partial_fit`` takes
+    ``sample_weight`` first: pass both by keyword.
 """,
     "partial_fit_sample_weight": """
 sample_weight : array-like of shape (n_samples,), default=None

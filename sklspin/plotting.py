@@ -321,8 +321,8 @@ def plot_gate_image(
         Colour map of the gate values when ``image`` is None.
     overlay_cmap : str or matplotlib Colormap, default="Reds"
         Colour map of the open gates drawn over ``image``.
-    title : str, default=None
-        Title of the Axes.
+    title : str or None, default=None
+        Title of the Axes; ``None`` sets none.
 
     Returns
     -------
