@@ -1022,7 +1022,10 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             names (``feature_names_in_`` when the model was fitted on a data
             frame with string column names, else ``x0``, ``x1``, ...) and
             whose index is the index of ``X`` when ``X`` is a data frame.
-            Requires pandas.
+            Requires pandas. The generated names count from 0, as
+            scikit-learn's ``get_feature_names_out`` does: column 0 is
+            ``x0``, which the paper, :mod:`sklspin.datasets` and the plots
+            of :mod:`sklspin.plotting` call feature 1 (``x1``).
 
         Returns
         -------

@@ -19,23 +19,24 @@ y : array-like of shape (n_samples,) or (n_samples, n_outputs)
     supported); target values, one column per output, for the regressors.
 sample_weight : array-like of shape (n_samples,), default=None
     Per-sample weights; ``None`` weighs every sample equally. Rows of
-    weight 0 are dropped before training, as if removed (they take no
-    part in the gate-similarity affinity either).
+    weight 0 are dropped before training, as if removed.
 """,
     "prediction_network": """
-hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(64,)
+hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
     Sizes of the hidden layers of the prediction network, which receives
-    the gated input ``x * z(x)``. ``()`` gives a linear predictor (LLSPIN).
+    the gated input ``x * z(x)``, each at least 1; an int ``n`` is one
+    hidden layer of ``n`` units. ``()`` gives a linear predictor (LLSPIN).
 
 activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
     Hidden-layer activation of the prediction network.
 """,
     "gating": """
-gating_hidden_layer_sizes : "auto" or array-like of shape (n_layers - 2,), \
-default=$gating_hidden_layer_sizes
+gating_hidden_layer_sizes : "auto", array-like of shape (n_layers - 2,) \
+or int, default=$gating_hidden_layer_sizes
     Sizes of the hidden layers of the gating network that maps a sample
     ``x`` to its gate means ``mu(x)`` in ``(-1, 1.5)`` through a ``tanh``
-    output layer rescaled to that interval. ``"auto"``: one hidden layer of
+    output layer rescaled to that interval, each at least 1; an int ``n``
+    is one hidden layer of ``n`` units. ``"auto"``: one hidden layer of
     64; for a linear gating network (``gating_activation="identity"``), no
     hidden layer up to 256 features (one weight matrix,
     ``mu(x) = -1 + 1.25 (1 + tanh(W x + b))``) and the hidden layer of 64
@@ -67,7 +68,8 @@ sparsity_weight : float, default=$sparsity_weight
     must explain more than about twice this fraction of the target's
     variance to stay open). Larger values select fewer features; choose it
     on a task metric with cross-validation. LLSPIN's default is lower, as
-    a linear predictor gains less from each open feature.
+    a linear predictor gains less from each open feature. Values must be in
+    the range ``[0, inf)``.
 
 similarity_weight : float, default=$similarity_weight
     Weight of the gate-similarity penalty ``sum_j K_ij ||z_i - z_j||^2``,
@@ -76,7 +78,8 @@ similarity_weight : float, default=$similarity_weight
     with its linear gating network, input-space neighbourhoods that
     straddle sub-populations blur the gates more than the penalty helps
     (see the user guide); LLSPIN's ``tanh`` gating network needs the
-    penalty to keep its gates from encoding the label.
+    penalty to keep its gates from encoding the label. Values must be in
+    the range ``[0, inf)``.
 
 similarity_schedule : {"anneal", "constant"}, default="anneal"
     How the similarity penalty's weight changes during training:
@@ -90,19 +93,19 @@ similarity_schedule : {"anneal", "constant"}, default="anneal"
     - ``"constant"``: ``similarity_weight`` throughout, for data whose
       sub-populations are well separated in input space.
 
-sigma : float, default=0.5
-    Standard deviation of the Gaussian noise injected into the gates during
-    training.
+{sigma}
 
 n_neighbors : int, default=10
-    Neighbours per sample in the k-nearest-neighbour affinity ``K``. It is
-    reduced, with a warning, to ``n_samples - 1`` on smaller training sets.
+    Neighbours per sample in the k-nearest-neighbour affinity ``K``, at
+    least 1. It is reduced, with a warning, to ``n_samples - 1`` on smaller
+    training sets.
 
 affinity_bandwidth : {"median", "self-tuning"} or float, default="median"
     Scale of the Gaussian affinity ``exp(-||x_i - x_j||^2 / (2 h_i h_j))``:
     ``"median"`` uses the median distance of points to their
     ``n_neighbors`` nearest neighbours, ``"self-tuning"`` each point's
-    distance to its ``n_neighbors``-th neighbour, a float a fixed scale.
+    distance to its ``n_neighbors``-th neighbour, a positive float a fixed
+    scale.
 """,
     "training": """
 alpha : float, default=1e-4
@@ -110,31 +113,9 @@ alpha : float, default=1e-4
     ``0.5 * alpha / batch_size * ||W||^2`` is added to each mini-batch's
     mean loss, as in scikit-learn's MLPs, with the nominal ``batch_size``
     also for a smaller last batch (scikit-learn's MLPs divide by its own
-    size).
+    size). Values must be in the range ``[0, inf)``.
 
-batch_size : int or "auto", default="auto"
-    Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
-    so that even small data sets get several Adam steps per epoch.
-
-learning_rate_init : float, default=0.01
-    Step size of Adam.
-
-max_iter : int, default=500
-    Maximum number of epochs.
-
-{finetune}
-
-tol : float, default=1e-5
-    Tolerance for the stopping rule: training stops when the training loss
-    (or the validation score, with ``early_stopping``) has not improved by
-    at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs. Smaller
-    than scikit-learn's MLPs' ``1e-4``: the regressors fit standardised
-    targets, and a near-exact fit keeps improving by less than ``1e-4``
-    per epoch long after the rule would stop it.
-
-n_iter_no_change : int, default=50
-    Number of consecutive epochs without improvement tolerated: training
-    stops at the next one, as in scikit-learn's MLPs.
+{optimisation}
 
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the training data (stratified for
@@ -146,46 +127,30 @@ early_stopping : bool, default=False
     of the ramp, whose gates are not sparse yet, are never kept, and a fit
     that ends inside the ramp keeps its last parameters.
 
-validation_fraction : float, default=0.1
-    Fraction of the training data held out when ``early_stopping=True``.
+{validation_fraction}
 
-beta_1 : float, default=0.9
-    Exponential decay rate of Adam's first moment estimates.
-
-beta_2 : float, default=0.999
-    Exponential decay rate of Adam's second moment estimates.
-
-epsilon : float, default=1e-8
-    Numerical stability constant of Adam.
+{adam}
 
 {warm_start}
 
 random_state : int, RandomState instance or None, default=None
-    Controls the weight initialisation, the mini-batch order, the gate
-    noise, the neighbour sampling, the early-stopping split and, above 5,000
-    training samples with more than 5 features, the randomised search for
-    the affinity's nearest neighbours. Pass an int
-    for results that are identical from run to run, bit for bit (also
-    across ``clone`` and pickling, and whatever the number of BLAS
-    threads).
+    Controls the random draws of ``fit`` and ``partial_fit``: the weight
+    initialisation, the mini-batch order, the gate noise, the neighbour
+    sampling, the early-stopping split and, above 5,000 training samples
+    with more than 5 features, the randomised search for the affinity's
+    nearest neighbours.
+    {random_state_reproducible}
 
-verbose : bool, default=False
-    Print one line per epoch (loss, validation score, seconds).
+{verbose}
 """,
     "attributes": """
-loss_curve_ : list of float
-    Mean training objective of each epoch.
+{loss_curve}
 
 {network_summary}
 
 {finetune_attribute}
 
-n_iter_ : int
-    Number of epochs run since the parameters were initialised: across
-    ``warm_start`` fits and ``partial_fit`` calls too.
-
-t_ : int
-    Number of training samples seen by the optimizer.
+{training_counts}
 
 best_loss_ : float or None
     Lowest epoch loss of the last ``fit`` after the ramp of the sparsity
@@ -206,12 +171,7 @@ best_validation_score_ : float or None
     MLPs it need not be ``max(validation_scores_)``. ``None`` without
     early stopping.
 
-coefs_ : list of ndarray
-    Weight matrices of the prediction network. Like every parameter array
-    below, float32 after training on float32 ``X`` and float64 otherwise.
-
-intercepts_ : list of ndarray
-    Bias vectors of the prediction network.
+{prediction_coefs}
 
 gating_coefs_ : list of ndarray
     Weight matrices of the gating network.
@@ -234,14 +194,108 @@ n_neighbors_ : int
     the size of the largest group minus one, fewer in smaller groups), 0
     when the similarity penalty is off.
 
+{input_features}
+""",
+    # Fragments shared by the LSPIN and LLSPIN fragments above and the STG
+    # docstrings, whose other text is their own. A fragment may contain the
+    # placeholder of a later one, also as the last line of a parameter's
+    # description ("random_state_reproducible"), where it continues that
+    # description's paragraph.
+    "sigma": """
+sigma : float, default=0.5
+    Standard deviation of the Gaussian noise injected into the gates during
+    training. Values must be in the range ``(0, inf)``.
+""",
+    "optimisation": """
+batch_size : int or "auto", default="auto"
+    Mini-batch size; ``"auto"`` uses ``min(n_samples, 256, max(32, n_samples // 16))``
+    so that even small data sets get several Adam steps per epoch. An int
+    must be at least 1; one larger than the number of training samples is
+    reduced to it, with a warning.
+
+learning_rate_init : float, default=0.01
+    Step size of Adam. Values must be in the range ``(0, inf)``.
+
+max_iter : int, default=500
+    Maximum number of epochs, at least 1.
+
+{finetune}
+
+tol : float, default=1e-5
+    Tolerance for the stopping rule: training stops when the training loss
+    (or the validation score, with ``early_stopping``) has not improved by
+    at least ``tol`` for more than ``n_iter_no_change`` consecutive epochs. Smaller
+    than scikit-learn's MLPs' ``1e-4``: the regressors fit standardised
+    targets, and a near-exact fit keeps improving by less than ``1e-4``
+    per epoch long after the rule would stop it. Values must be in the
+    range ``[0, inf)``.
+
+n_iter_no_change : int, default=50
+    Number of consecutive epochs without improvement tolerated, at least
+    1: training stops at the next one, as in scikit-learn's MLPs.
+""",
+    "validation_fraction": """
+validation_fraction : float, default=0.1
+    Fraction of the training data held out when ``early_stopping=True``.
+    Values must be in the range ``(0, 1)``.
+""",
+    "adam": """
+beta_1 : float, default=0.9
+    Exponential decay rate of Adam's first moment estimates. Values must be
+    in the range ``[0, 1)``.
+
+beta_2 : float, default=0.999
+    Exponential decay rate of Adam's second moment estimates. Values must
+    be in the range ``[0, 1)``.
+
+epsilon : float, default=1e-8
+    Numerical stability constant of Adam. Values must be in the range
+    ``(0, inf)``.
+""",
+    "random_state_reproducible": """
+Pass an int for results that are identical from run to run, bit for
+bit (also across ``clone`` and pickling, and whatever the number of
+BLAS threads).
+""",
+    "verbose": """
+verbose : bool or int, default=False
+    Print one line per epoch (its loss, its validation score with
+    ``early_stopping=True``, and its duration), fine-tuning epochs and
+    ``partial_fit`` calls included, and why training stopped. An int must
+    be at least 0 and counts as a bool: any positive value prints the
+    same lines.
+""",
+    "loss_curve": """
+loss_curve_ : list of float
+    Mean training objective (task loss plus penalties) of each epoch.
+""",
+    "training_counts": """
+n_iter_ : int
+    Number of epochs run since the parameters were initialised: across
+    ``warm_start`` fits and ``partial_fit`` calls too.
+
+t_ : int
+    Number of training samples seen by the optimizer.
+""",
+    "prediction_coefs": """
+coefs_ : list of ndarray
+    Weight matrices of the prediction network; ``coefs_[i]`` has shape
+    ``(n_units_in, n_units_out)`` for layer ``i``. Like ``intercepts_``,
+    ``gating_coefs_`` and ``gating_intercepts_``, float32 after training
+    on float32 ``X`` and float64 otherwise.
+
+intercepts_ : list of ndarray
+    Bias vectors of the prediction network; ``intercepts_[i]`` has shape
+    ``(n_units_out,)`` for layer ``i``.
+""",
+    "input_features": """
 n_features_in_ : int
-    Number of features seen during fit.
+    Number of features seen during ``fit``.
 
 feature_names_in_ : ndarray of shape (`n_features_in_`,)
-    Names of features seen during fit, when ``X`` has string column names.
+    Names of features seen during ``fit``, when ``X`` has string column
+    names.
 """,
-    # Shared with the STG estimators, whose other docstring text is their own;
-    # "training" and "attributes" above contain these placeholders.
     "warm_start": """
 warm_start : bool, default=False
     Reuse the parameters of the previous call to ``fit`` as initialisation.
@@ -268,7 +322,8 @@ finetune_iter : int, default=$finetune_iter
     accuracy by 1.7 points; on small noisy data it can over-fit a little
     (user guide, "Fine-tuning"). With ``early_stopping=True`` each of these
     epochs competes for the best validation score too. ``0`` switches it
-    off; :meth:`partial_fit` never fine-tunes.
+    off (negative values are refused); :meth:`partial_fit` never
+    fine-tunes.
 """,
     "network_summary": """
 loss_ : float
@@ -301,18 +356,47 @@ stream) can be fitted batch by batch, e.g. by dask-ml's
 not used and no ``ConvergenceWarning`` is raised; with the same data
 on every call, ``k`` calls give bit-for-bit the model of ``fit`` with
 ``max_iter=k`` and ``finetune_iter=0`` (when its stopping rule does
-not end training earlier). Each call counts as one epoch
-(``n_iter_``) for the schedules of the penalties: the sparsity
-penalty ramps up over the first 100 calls (20 for STG) and, with
-``similarity_schedule="anneal"``, the similarity penalty drops to a
-tenth after 30. Warnings about the data (features far from unit
-scale, fewer rows than ``batch_size`` or than ``n_neighbors + 1``)
+not end training earlier).
+""",
+    # One of the next two follows "partial_fit_summary", in the same
+    # paragraph: the schedules of LSPIN and LLSPIN, or STG's.
+    "partial_fit_schedules": """
+Each call counts as one epoch (``n_iter_``) for the schedules of the
+penalties: the sparsity penalty ramps up over the first 100 calls and,
+with ``similarity_schedule="anneal"``, the similarity penalty drops to a
+tenth after 30. Warnings about the data (features far from unit scale,
+fewer rows than ``batch_size`` or than ``n_neighbors + 1``) are given on
+the first call of an unfitted estimator only.
+""",
+    "partial_fit_schedule_stg": """
+Each call counts as one epoch (``n_iter_``) for the schedule of the
+sparsity penalty, which ramps up over the first 20 calls. Warnings about
+the data (features far from unit scale, fewer rows than ``batch_size``)
 are given on the first call of an unfitted estimator only.
+""",
+    "partial_fit_first_call_regressor": """
+On the first call the parameters are initialised from
+``random_state``, and the internal target scaling (mean and
+standard deviation of ``y``) is estimated from this first batch and
+then kept: the first batch should represent the range of ``y``.
 """,
     "partial_fit_X": """
 X : array-like of shape (n_samples, n_features)
     One batch of training data; standardise it first, with a scaler
     fitted beforehand (or itself updated with ``partial_fit``).
+""",
+    "partial_fit_classes": """
+y : array-like of shape (n_samples,)
+    Class labels of the batch.
+
+classes : array-like of shape (n_classes,), default=None
+    All the classes that can appear in any batch, e.g.
+    ``np.unique(y_all)``. Required on the first call and optional
+    afterwards (it must then equal ``classes_``); a batch need not
+    contain every class. It comes before ``sample_weight``, as in
+    :meth:`sklearn.linear_model.SGDClassifier.partial_fit`, whereas
+    scikit-learn 1.9's ``MLPClassifier.partial_fit`` takes
+    ``sample_weight`` first: pass both by keyword.
 """,
     "partial_fit_sample_weight": """
 sample_weight : array-like of shape (n_samples,), default=None
@@ -325,9 +409,14 @@ built within each batch (``fit`` builds it over the whole training
 set): neighbours are searched only among the batch's samples, so
 use batches large enough for them to be near (a few thousand rows,
 shuffled), and ``n_neighbors`` is reduced, with a warning, for
-batches of at most ``n_neighbors`` samples. ``early_stopping=True``
-is not supported (``ValueError``). ``feature_importances_`` and
-``gate_open_fraction_`` summarise the gates of the last batch.
+batches of at most ``n_neighbors`` samples. Unlike ``fit``,
+``partial_fit`` takes no ``groups``: a batch's samples are linked to
+their nearest neighbours among all the batch's samples.
+""",
+    "partial_fit_notes": """
+``early_stopping=True`` is not supported (``ValueError``).
+``feature_importances_`` and ``gate_open_fraction_`` summarise the
+gates of the last batch.
 """,
 }
 

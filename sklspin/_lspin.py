@@ -20,6 +20,7 @@ class _LocallySparse(BaseLSPIN):
         Parameters
         ----------
         {fit_data}
+            They take no part in the gate-similarity affinity either.
         groups : array-like of shape (n_samples,), default=None
             Known sub-population of each sample (cohort, tissue, subtype;
             any labels), when there is one: the gate-similarity penalty
@@ -31,10 +32,17 @@ class _LocallySparse(BaseLSPIN):
             training set. Groups of at most ``n_neighbors`` samples get
             fewer neighbours (with a warning). Has no effect when
             ``similarity_weight=0`` (warning). Not needed at prediction
-            time. In a :class:`~sklearn.pipeline.Pipeline`, pass it as
-            ``<step name>__groups``; through a search or other
-            meta-estimators, enable metadata routing and call
-            ``set_fit_request(groups=True)``.
+            time; :meth:`partial_fit` takes no ``groups`` (it links
+            nearest neighbours within each batch). In a
+            :class:`~sklearn.pipeline.Pipeline`, without metadata routing
+            (scikit-learn's default), pass it as ``<step name>__groups``,
+            also through a search's ``fit`` or ``cross_validate``'s
+            ``params``; with routing enabled
+            (``sklearn.set_config(enable_metadata_routing=True)``), call
+            ``set_fit_request(groups=True)`` on the estimator and pass
+            ``groups=`` to the pipeline or search instead (the
+            ``<step name>__groups`` form then raises a ``TypeError``). See
+            :ref:`known-groups`.
 
         Returns
         -------
@@ -218,7 +226,8 @@ class LSPINClassifier(ClassifierMixin, ClassifierTask, _LSPINFamily):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -229,6 +238,7 @@ class LSPINClassifier(ClassifierMixin, ClassifierTask, _LSPINFamily):
     --------
     LLSPINClassifier : The same model with a linear (softmax) predictor.
     LSPINRegressor : The regression counterpart.
+    STGClassifier : One set of features for all samples (global gates).
     sklearn.neural_network.MLPClassifier : A network without gates.
 
     References
@@ -290,6 +300,7 @@ class LSPINRegressor(RegressorMixin, RegressorTask, _LSPINFamily):
     --------
     LLSPINRegressor : The same model with a linear predictor.
     LSPINClassifier : The classification counterpart.
+    STGRegressor : One set of features for all samples (global gates).
     sklearn.neural_network.MLPRegressor : A network without gates.
 
     References
@@ -341,7 +352,8 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -351,6 +363,9 @@ class LLSPINClassifier(ClassifierMixin, ClassifierTask, _LLSPINFamily):
     See Also
     --------
     LSPINClassifier : The same model with an MLP predictor.
+    LLSPINRegressor : The regression counterpart.
+    STGClassifier : One set of features for all samples; with
+        ``hidden_layer_sizes=()``, one sparse linear model.
     sklearn.linear_model.LogisticRegression : One global linear model.
 
     References
@@ -400,6 +415,9 @@ class LLSPINRegressor(RegressorMixin, RegressorTask, _LLSPINFamily):
     See Also
     --------
     LSPINRegressor : The same model with an MLP predictor.
+    LLSPINClassifier : The classification counterpart.
+    STGRegressor : One set of features for all samples; with
+        ``hidden_layer_sizes=()``, one sparse linear model.
     sklearn.linear_model.Lasso : One global sparse linear model.
 
     References

@@ -160,7 +160,8 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
-        Sizes of the hidden layers of the prediction network. ``()`` gives
+        Sizes of the hidden layers of the prediction network, each at least
+        1; an int ``n`` is one hidden layer of ``n`` units. ``()`` gives
         *Linear STG* (logistic or softmax regression on the gated inputs); a
         non-empty tuple gives *Nonlinear STG*, an MLP on the gated inputs.
 
@@ -172,50 +173,28 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         Weight of the expected number of open gates,
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample
         log-loss. A feature is worth its gate only if it lowers the average
-        task loss by more than about ``sparsity_weight``: raise it for
-        sparser selections. With the default, and all other parameters
-        at their defaults, STG selects exactly the two moon
-        features among eight noise features (800 training samples), and
-        exactly the union {x1, x2, x3, x4, x21} of the informative features
-        of :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
-        where ``x1`` and ``x4`` each account for only about 9 % of the
-        variance of ``y`` (through one group out of three), i.e. about 0.045
-        of half squared error. With few samples, a flexible prediction
-        network can fit noise features well enough to keep their gates open
-        at smaller weights: with 240 training samples and four noise
-        features (five seeds), ``sparsity_weight=0.01`` keeps one to four
-        noise features on the two moons, the default none.
+        log-loss by more than about ``sparsity_weight``: raise it for
+        sparser selections. Values must be in the range ``[0, inf)``. On
+        :func:`~sklearn.datasets.make_moons` (``noise=0.1``) with eight
+        Gaussian noise features, all standardised, and 800 training samples,
+        the default, with all other parameters at their defaults, selected
+        exactly the two moon features (five seeds). With few samples, a
+        flexible prediction network can fit noise features well enough to
+        keep their gates open at smaller weights: with 240 training samples
+        and four noise features (five seeds), ``sparsity_weight=0.01`` kept
+        one to four noise features, the default none.
 
-    sigma : float, default=0.5
-        Standard deviation of the Gaussian noise injected in the gates
-        during training.
+    {sigma}
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the prediction network's weights,
-        ``0.5 * alpha / batch_size * ||W||^2`` added to each mini-batch's
-        mean loss (as in scikit-learn's MLPs). The gate means are not
-        penalised.
+        Strength of the L2 penalty on the weight matrices of the prediction
+        network: ``0.5 * alpha / batch_size * ||W||^2`` is added to each
+        mini-batch's mean loss, as in scikit-learn's MLPs, with the nominal
+        ``batch_size`` also for a smaller last batch (scikit-learn's MLPs
+        divide by its own size). The gate means are not penalised. Values
+        must be in the range ``[0, inf)``.
 
-    batch_size : int or "auto", default="auto"
-        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
-        (``min(n_samples, 256, max(32, n_samples // 16))``).
-
-    learning_rate_init : float, default=0.01
-        Step size of Adam.
-
-    max_iter : int, default=500
-        Maximum number of epochs (passes over the training data).
-
-    {finetune}
-
-    tol : float, default=1e-5
-        Tolerance of the stopping rule: training stops when the training
-        loss (or, with ``early_stopping=True``, the validation score) has
-        not improved by at least ``tol`` for more than ``n_iter_no_change``
-        consecutive epochs.
-
-    n_iter_no_change : int, default=50
-        Number of epochs without improvement tolerated before stopping.
+    {optimisation}
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data (stratified by
@@ -224,32 +203,25 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         keep the best parameters among the epochs after the ramp of the
         sparsity penalty (the first 20).
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out when ``early_stopping=True``.
+    {validation_fraction}
 
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
-
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
-
-    epsilon : float, default=1e-8
-        Numerical stability constant of Adam.
+    {adam}
 
     {warm_start}
 
     random_state : int, RandomState instance or None, default=None
-        Seed of every random draw of ``fit`` (initialisation, mini-batches,
-        gate noise, validation split). An int makes ``fit`` bit-for-bit
-        reproducible; prediction is deterministic.
+        Controls the random draws of ``fit`` and ``partial_fit``: the weight
+        initialisation, the mini-batch order, the gate noise and the
+        early-stopping split.
+        {random_state_reproducible}
 
-    verbose : bool or int, default=False
-        Print the loss of every epoch.
+    {verbose}
 
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-        Class labels seen during ``fit``.
+        Class labels seen during ``fit``, or the ``classes`` of the first
+        ``partial_fit`` call.
 
     n_outputs_ : int
         Number of output units: 1 for two classes, else ``n_classes``.
@@ -269,13 +241,7 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         ``sample_weight``): 1.0 for the selected features and 0.0 for the
         others.
 
-    coefs_ : list of ndarray
-        Weight matrices of the prediction network; ``coefs_[i]`` has shape
-        ``(n_units_in, n_units_out)`` of layer ``i``.
-
-    intercepts_ : list of ndarray
-        Bias vectors of the prediction network; ``intercepts_[i]`` has
-        shape ``(n_units_out,)`` of layer ``i``.
+    {prediction_coefs}
 
     gating_coefs_ : list of one ndarray of shape (0, n_features)
         The global gates are stored as LSPIN's gating network without
@@ -286,26 +252,15 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
         LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
         1)``.
 
-    n_features_in_ : int
-        Number of features seen during ``fit``.
+    {input_features}
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        Training objective (task loss plus penalties) of every epoch.
+    {loss_curve}
 
     {network_summary}
 
     {finetune_attribute}
 
-    n_iter_ : int
-        Number of epochs run since the parameters were initialised: across
-        ``warm_start`` fits and ``partial_fit`` calls too.
-
-    t_ : int
-        Number of training samples seen by the optimizer.
+    {training_counts}
 
     best_loss_ : float or None
         Lowest epoch loss of the last ``fit`` after the 20-epoch ramp of the
@@ -343,6 +298,12 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
     ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
 
+    Without string column names in ``X``, ``get_feature_names_out`` and
+    ``predict_gates(X, as_frame=True)`` name the columns ``x0``, ``x1``,
+    ..., counted from 0 as in scikit-learn, while the paper and
+    :mod:`sklspin.datasets` count features from 1: the paper's ``x1`` is
+    ``x0`` there.
+
     References
     ----------
     .. [1] Y. Yamada, O. Lindenbaum, S. Negahban and Y. Kluger, "Feature
@@ -378,6 +339,37 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     True
     """
 
+    @fill_doc
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        {partial_fit_summary}
+        {partial_fit_schedule_stg}
+
+        On the first call the parameters are initialised from
+        ``random_state``.
+
+        Parameters
+        ----------
+        {partial_fit_X}
+
+        {partial_fit_classes}
+
+        {partial_fit_sample_weight}
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        {partial_fit_notes}
+        """
+        # ClassifierTask.partial_fit, whose docstring describes the
+        # similarity penalty that STG does not have.
+        return super().partial_fit(X, y, classes=classes, sample_weight=sample_weight)
+
 
 @fill_doc
 class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
@@ -398,7 +390,8 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     Parameters
     ----------
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, default=(64,)
-        Sizes of the hidden layers of the prediction network. ``()`` gives
+        Sizes of the hidden layers of the prediction network, each at least
+        1; an int ``n`` is one hidden layer of ``n`` units. ``()`` gives
         *Linear STG* (linear regression on the gated inputs); a non-empty
         tuple gives *Nonlinear STG*, an MLP on the gated inputs.
 
@@ -411,77 +404,50 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``sum_j Phi((mu_j + 0.5) / sigma)``, added to the per-sample half
         squared error of the standardised targets. A feature is worth its
         gate only if it lowers the average task loss by more than about
-        ``sparsity_weight``: raise it for sparser selections. With the
-        default, and all other parameters at their defaults, STG
-        selects exactly the two moon features among eight noise features
-        (800 training samples), and exactly the union {x1, x2, x3, x4, x21}
-        of the informative features of
-        :func:`~sklspin.datasets.make_paper_e5` (1200 training samples),
-        where ``x1`` and ``x4`` each account for only about 9 % of the
-        variance of ``y`` (through one group out of three), i.e. about 0.045
-        of half squared error. With few samples, a flexible prediction
-        network can fit noise features well enough to keep their gates open
-        at smaller weights: with 240 training samples and four noise
-        features (five seeds), ``sparsity_weight=0.01`` keeps one to four
-        noise features on the two moons, the default none.
+        ``sparsity_weight``, i.e. explains more than about twice this
+        fraction of the variance of ``y``: raise it for sparser selections.
+        Values must be in the range ``[0, inf)``. On
+        :func:`~sklspin.datasets.make_paper_e5` with 1200 training samples,
+        the default, with all other parameters at their defaults, selected
+        exactly the union of the informative features, columns 0-3 and 20
+        (the paper's ``x1``-``x4`` and ``x21``), on five seeds, although
+        ``x1`` and ``x4`` each explain only about 9 % of the variance of
+        ``y`` (through one group out of three), i.e. about 0.045 of half
+        squared error. With fewer samples the balance shifts: with 240
+        training samples (five seeds), the default kept one to four of
+        these five features and ``sparsity_weight=0.01`` all five (with
+        eight of the 16 noise features on one seed, none on the others).
 
-    sigma : float, default=0.5
-        Standard deviation of the Gaussian noise injected in the gates
-        during training.
+    {sigma}
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty on the prediction network's weights,
-        ``0.5 * alpha / batch_size * ||W||^2`` added to each mini-batch's
-        mean loss (as in scikit-learn's MLPs). The gate means are not
-        penalised.
+        Strength of the L2 penalty on the weight matrices of the prediction
+        network: ``0.5 * alpha / batch_size * ||W||^2`` is added to each
+        mini-batch's mean loss, as in scikit-learn's MLPs, with the nominal
+        ``batch_size`` also for a smaller last batch (scikit-learn's MLPs
+        divide by its own size). The gate means are not penalised. Values
+        must be in the range ``[0, inf)``.
 
-    batch_size : int or "auto", default="auto"
-        Size of the mini-batches; ``"auto"`` lets the LSPIN core choose
-        (``min(n_samples, 256, max(32, n_samples // 16))``).
-
-    learning_rate_init : float, default=0.01
-        Step size of Adam.
-
-    max_iter : int, default=500
-        Maximum number of epochs (passes over the training data).
-
-    {finetune}
-
-    tol : float, default=1e-5
-        Tolerance of the stopping rule: training stops when the training
-        loss (or, with ``early_stopping=True``, the validation score) has
-        not improved by at least ``tol`` for more than ``n_iter_no_change``
-        consecutive epochs.
-
-    n_iter_no_change : int, default=50
-        Number of epochs without improvement tolerated before stopping.
+    {optimisation}
 
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the training data, stop on its
         coefficient of determination R^2 and keep the best parameters among
         the epochs after the ramp of the sparsity penalty (the first 20).
 
-    validation_fraction : float, default=0.1
-        Fraction of the training data held out when ``early_stopping=True``.
+    {validation_fraction}
 
-    beta_1 : float, default=0.9
-        Decay rate of Adam's first moment estimates, in ``[0, 1)``.
-
-    beta_2 : float, default=0.999
-        Decay rate of Adam's second moment estimates, in ``[0, 1)``.
-
-    epsilon : float, default=1e-8
-        Numerical stability constant of Adam.
+    {adam}
 
     {warm_start}
 
     random_state : int, RandomState instance or None, default=None
-        Seed of every random draw of ``fit`` (initialisation, mini-batches,
-        gate noise, validation split). An int makes ``fit`` bit-for-bit
-        reproducible; prediction is deterministic.
+        Controls the random draws of ``fit`` and ``partial_fit``: the weight
+        initialisation, the mini-batch order, the gate noise and the
+        early-stopping split.
+        {random_state_reproducible}
 
-    verbose : bool or int, default=False
-        Print the loss of every epoch.
+    {verbose}
 
     Attributes
     ----------
@@ -503,13 +469,7 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         ``sample_weight``): 1.0 for the selected features and 0.0 for the
         others.
 
-    coefs_ : list of ndarray
-        Weight matrices of the prediction network; ``coefs_[i]`` has shape
-        ``(n_units_in, n_units_out)`` of layer ``i``.
-
-    intercepts_ : list of ndarray
-        Bias vectors of the prediction network; ``intercepts_[i]`` has
-        shape ``(n_units_out,)`` of layer ``i``.
+    {prediction_coefs}
 
     gating_coefs_ : list of one ndarray of shape (0, n_features)
         The global gates are stored as LSPIN's gating network without
@@ -520,26 +480,15 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
         LSPIN's gating output (a rescaled tanh); ``gates_ = clip(mu + 0.5, 0,
         1)``.
 
-    n_features_in_ : int
-        Number of features seen during ``fit``.
+    {input_features}
 
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of features seen during ``fit``, when ``X`` has string column
-        names.
-
-    loss_curve_ : list of shape (`n_iter_`,)
-        Training objective (task loss plus penalties) of every epoch.
+    {loss_curve}
 
     {network_summary}
 
     {finetune_attribute}
 
-    n_iter_ : int
-        Number of epochs run since the parameters were initialised: across
-        ``warm_start`` fits and ``partial_fit`` calls too.
-
-    t_ : int
-        Number of training samples seen by the optimizer.
+    {training_counts}
 
     best_loss_ : float or None
         Lowest epoch loss of the last ``fit`` after the 20-epoch ramp of the
@@ -577,6 +526,12 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     raw feature values. ``predict_gates(X)`` returns ``gates_`` broadcast to
     ``(n_samples, n_features)``, the same accessor as the LSPIN estimators.
 
+    Without string column names in ``X``, ``get_feature_names_out`` and
+    ``predict_gates(X, as_frame=True)`` name the columns ``x0``, ``x1``,
+    ..., counted from 0 as in scikit-learn, while the paper and
+    :mod:`sklspin.datasets` count features from 1: the paper's ``x1`` is
+    ``x0`` there.
+
     References
     ----------
     .. [1] Y. Yamada, O. Lindenbaum, S. Negahban and Y. Kluger, "Feature
@@ -606,3 +561,34 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     >>> bool(stg.score(X, y) > 0.9)
     True
     """
+
+    @fill_doc
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one pass over the given batch of data.
+
+        {partial_fit_summary}
+        {partial_fit_schedule_stg}
+
+        {partial_fit_first_call_regressor}
+
+        Parameters
+        ----------
+        {partial_fit_X}
+
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets of the batch.
+
+        {partial_fit_sample_weight}
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+
+        Notes
+        -----
+        {partial_fit_notes}
+        """
+        # RegressorTask.partial_fit, whose docstring describes the
+        # similarity penalty that STG does not have.
+        return super().partial_fit(X, y, sample_weight=sample_weight)

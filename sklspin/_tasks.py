@@ -109,6 +109,7 @@ class ClassifierTask:
         """Update the model with one pass over the given batch of data.
 
         {partial_fit_summary}
+        {partial_fit_schedules}
 
         On the first call the parameters are initialised from
         ``random_state``.
@@ -117,14 +118,7 @@ class ClassifierTask:
         ----------
         {partial_fit_X}
 
-        y : array-like of shape (n_samples,)
-            Class labels of the batch.
-
-        classes : array-like of shape (n_classes,), default=None
-            All the classes that can appear in any batch, e.g.
-            ``np.unique(y_all)``. Required on the first call and optional
-            afterwards (it must then equal ``classes_``); a batch need not
-            contain every class.
+        {partial_fit_classes}
 
         {partial_fit_sample_weight}
 
@@ -136,6 +130,8 @@ class ClassifierTask:
         Notes
         -----
         {partial_fit_affinity}
+
+        {partial_fit_notes}
         """
         first_call = not self.__sklearn_is_fitted__()
         # classes_ is set first: a first call that raises must not keep it.
@@ -300,11 +296,9 @@ class RegressorTask:
         """Update the model with one pass over the given batch of data.
 
         {partial_fit_summary}
+        {partial_fit_schedules}
 
-        On the first call the parameters are initialised from
-        ``random_state``, and the internal target scaling (mean and
-        standard deviation of ``y``) is estimated from this first batch and
-        then kept: the first batch should represent the range of ``y``.
+        {partial_fit_first_call_regressor}
 
         Parameters
         ----------
@@ -323,6 +317,8 @@ class RegressorTask:
         Notes
         -----
         {partial_fit_affinity}
+
+        {partial_fit_notes}
         """
         first_pass = not self.__sklearn_is_fitted__()
         with self._unfitted_if_it_fails(first_pass):

@@ -20,7 +20,11 @@ arguments ``n_samples`` and ``random_state``) and returns four arrays::
 
 Features are numbered from 1 in the formulas below (``x1`` is column 0), as
 in the paper (Yang, Lindenbaum & Kluger, "Locally Sparse Neural Networks
-for Tabular Biomedical Data", ICML 2022).
+for Tabular Biomedical Data", ICML 2022), and so are the columns of the
+plots of :mod:`sklspin.plotting`. The feature names that scikit-learn and
+sklspin generate for arrays without column names
+(``get_feature_names_out``, ``predict_gates(X, as_frame=True)``) count
+from 0 instead: column 0, the paper's ``x1``, is named ``x0`` there.
 
 The exact sequence of random draws is an implementation detail: a fixed
 ``random_state`` gives identical data within one version of ``sklspin``.

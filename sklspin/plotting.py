@@ -172,7 +172,12 @@ def plot_gates(
     feature_names : sequence of str, default=None
         Column labels. ``None`` takes the column names of a pandas
         ``gates`` (e.g. from ``predict_gates(X, as_frame=True)``) and
-        otherwise numbers the features from 1, as in the paper.
+        otherwise numbers the features from 1, as the paper and
+        :mod:`sklspin.datasets` do: column 0 is labelled ``1``. The names
+        that ``predict_gates(X, as_frame=True)`` generates when the model
+        was fitted without string column names count from 0, as
+        scikit-learn's do (column 0 is ``x0``), so the same gates are
+        labelled one apart in the two cases.
     ax : matplotlib Axes or sequence of two Axes, default=None
         Where to draw: one Axes without ``mask_true``, two with it.
         ``None`` creates a new figure.
@@ -327,8 +332,8 @@ def plot_gate_image(
         Colour map of the gate values when ``image`` is None.
     overlay_cmap : str or matplotlib Colormap, default="Reds"
         Colour map of the open gates drawn over ``image``.
-    title : str, default=None
-        Title of the Axes.
+    title : str or None, default=None
+        Title of the Axes; ``None`` sets none.
 
     Returns
     -------
