@@ -763,3 +763,132 @@ def test_brute_force_blocks_are_bounded_in_wide_data():
     X = np.random.RandomState(0).standard_normal((400, 24_000)).astype(np.float32)
     peak = peak_memory(brute_force_nearest_neighbors, X, 5)
     assert peak < 0.75 * X.nbytes
+
+
+# ---------------------------------------------------------------------------
+# The kd-tree on data with duplicated rows: it holds the distinct rows only
+# ---------------------------------------------------------------------------
+def duplicate_heavy(kind, seed=0):
+    rng = np.random.RandomState(seed)
+    if kind == "binary":
+        return rng.randint(2, size=(400, 5)).astype(float)
+    if kind == "three rows":
+        return rng.standard_normal((3, 4))[rng.randint(3, size=300)]
+    if kind == "constant":
+        return np.full((60, 3), 0.7)
+    if kind == "mixed":
+        return with_duplicates(300, 4, seed)
+    # One row copied 30 times among distinct rows.
+    X = rng.standard_normal((100, 2))
+    X[rng.permutation(100)[:30]] = X[0]
+    return X
+
+
+def assert_exact_neighbours(X, indices, distances, k):
+    """Valid and exact: the true distances, the true k nearest."""
+    n = X.shape[0]
+    assert indices.shape == distances.shape == (n, k)
+    assert indices.dtype == np.intp and distances.dtype == np.float64
+    assert not np.any(indices == np.arange(n)[:, None])
+    assert np.all(np.diff(np.sort(indices, axis=1), axis=1) > 0)
+    dist = cdist(X, X)
+    np.testing.assert_array_equal(distances, np.take_along_axis(dist, indices, 1))
+    np.testing.assert_array_equal(distances, dense_neighbours(X, k)[1])
+
+
+def old_kd_tree_search(X, k):
+    """nearest_neighbors before duplicates were searched once."""
+    X = np.asarray(X, dtype=np.float64)
+    distances, indices = neighbors_module.cKDTree(X).query(X, k=k + 1)
+    is_self = indices == np.arange(X.shape[0])[:, None]
+    is_self[~is_self.any(axis=1), -1] = True
+    keep = ~is_self
+    return indices[keep].reshape(-1, k), distances[keep].reshape(-1, k)
+
+
+@pytest.mark.parametrize(
+    "kind", ["binary", "three rows", "constant", "mixed", "one row copied"]
+)
+def test_kd_tree_with_duplicates_is_exact(kind):
+    X = duplicate_heavy(kind)
+    for k in (1, 4, 10, X.shape[0] - 1):
+        indices, distances = nearest_neighbors(X, k)
+        assert_exact_neighbours(X, indices, distances, k)
+        # Independent of the threads; float32 gives its float64 values'.
+        others = [nearest_neighbors(X, k, workers=2)]
+        if kind == "binary":
+            others.append(nearest_neighbors(X.astype(np.float32), k))
+        for other in others:
+            np.testing.assert_array_equal(other[0], indices)
+            np.testing.assert_array_equal(other[1], distances)
+        # A row's own copies come first, by index.
+        copies = np.all(X[indices] == X[:, None, :], axis=2)
+        assert np.all(np.diff(copies.astype(int), axis=1) <= 0)
+        tied = copies[:, 1:] & copies[:, :-1]
+        assert np.all(np.diff(indices, axis=1)[tied] > 0)
+
+
+def test_kd_tree_holds_the_distinct_rows(monkeypatch):
+    sizes = []
+
+    class RecordingTree(neighbors_module.cKDTree):
+        def __init__(self, data, *args, **kwargs):
+            sizes.append(len(data))
+            super().__init__(data, *args, **kwargs)
+
+    monkeypatch.setattr(neighbors_module, "cKDTree", RecordingTree)
+    X = duplicate_heavy("binary")
+    nearest_neighbors(X, 10)
+    nearest_neighbors(duplicate_heavy("constant"), 5)
+    nearest_neighbors(X[np.unique(X, axis=0, return_index=True)[1]], 3)
+    assert sizes == [32, 1, 32]
+
+
+def test_kd_tree_without_duplicates_is_unchanged(monkeypatch):
+    rng = np.random.RandomState(0)
+    gaussian = rng.standard_normal((500, 3))
+    grid = np.stack(np.meshgrid(np.arange(8.0), np.arange(8.0)), -1).reshape(-1, 2)
+    near = np.repeat(rng.standard_normal((50, 2)), 2, axis=0)
+    near[1::2, 1] = np.nextafter(near[1::2, 1], np.inf)  # distinct by one ulp
+    for X in (gaussian, grid, near, gaussian.astype(np.float32)):
+        expected = old_kd_tree_search(X, 6)
+        for found in (nearest_neighbors(X, 6), nearest_neighbors(X, 6, workers=2)):
+            np.testing.assert_array_equal(found[0], expected[0])
+            np.testing.assert_array_equal(found[1], expected[1])
+    # Equal keys of distinct rows do not count as duplicates.
+    monkeypatch.setattr(neighbors_module, "_row_keys", lambda X: np.zeros(len(X)))
+    for X in (gaussian, grid):
+        expected = old_kd_tree_search(X, 6)
+        found = nearest_neighbors(X, 6)
+        np.testing.assert_array_equal(found[0], expected[0])
+        np.testing.assert_array_equal(found[1], expected[1])
+
+
+def test_kd_tree_duplicates_with_equal_keys(monkeypatch):
+    # Equal keys of distinct rows between equal rows: the rows are sorted
+    # by value too.
+    monkeypatch.setattr(neighbors_module, "_row_keys", lambda X: np.zeros(len(X)))
+    for kind in ("binary", "mixed"):
+        X = duplicate_heavy(kind, seed=1)
+        indices, distances = nearest_neighbors(X, 7)
+        assert_exact_neighbours(X, indices, distances, 7)
+
+
+@pytest.mark.filterwarnings("ignore:.*group")
+def test_grouped_search_with_duplicates():
+    rng = np.random.RandomState(0)
+    X = np.r_[duplicate_heavy("binary"), np.ones((200, 5)), rng.randint(2, size=(9, 5))]
+    groups = np.r_[np.arange(400) % 2, np.full(200, 2), np.full(9, 3)]
+    rows, cols, distances, farthest = neighbors_module._search_within_groups(
+        X, groups, 6, "auto", 0
+    )
+    assert np.all(groups[rows] == groups[cols]) and not np.any(rows == cols)
+    np.testing.assert_array_equal(distances, np.linalg.norm(X[rows] - X[cols], axis=1))
+    for label in range(4):
+        index = np.flatnonzero(groups == label)
+        k = min(6, index.size - 1)
+        mine = np.isin(rows, index)
+        assert np.all(np.diff(rows[mine]) >= 0)  # grouped by row, k each
+        np.testing.assert_array_equal(
+            distances[mine].reshape(-1, k), dense_neighbours(X[index], k)[1]
+        )
