@@ -23,6 +23,7 @@ which per-sample gates can carry part of the decision themselves.
 import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
@@ -42,8 +43,15 @@ print(f"{X_train.shape[0]} training and {X_test.shape[0]} test images of 8x8 pix
 # %%
 # Fitting LSPIN
 # -------------
+# For comparison, a logistic regression on all 64 pixels, on the same split.
 model = LSPINClassifier(random_state=0).fit(X_train_std, y_train)
-print(f"test accuracy: {model.score(X_test_std, y_test):.3f}")
+logistic = LogisticRegression(max_iter=1000).fit(X_train_std, y_train)
+for name, fitted in (("LSPIN", model), ("logistic regression", logistic)):
+    errors = np.sum(fitted.predict(X_test_std) != y_test)
+    print(
+        f"{name} test accuracy: {fitted.score(X_test_std, y_test):.3f} "
+        f"({errors} of {y_test.size} images wrong)"
+    )
 
 gates = model.predict_gates(X_test_std)
 n_open = (gates > 0).sum(axis=1)
@@ -54,8 +62,11 @@ for digit in (3, 8):
         f"{digit}s: {of_digit.mean():.1f} open pixels on average, "
         f"{(of_digit == 0).sum()} of {of_digit.size} images with none"
     )
-all_closed = model.predict(np.zeros((1, X.shape[1])))[0]
-print(f"prediction for an image whose gates are all closed: {all_closed}")
+closed = n_open == 0
+print(
+    "predicted class of the test images with every gate closed:",
+    *np.unique(model.predict(X_test_std[closed])),
+)
 
 # %%
 # Gates of single images
@@ -69,8 +80,11 @@ print(f"prediction for an image whose gates are all closed: {all_closed}")
 # the decision: the expected-L0 penalty rewards this whenever a linear
 # function of the input (LSPIN's default gating network) can tell the
 # classes apart (see "The expected-L0 term rewards gates that carry the
-# label" on the benchmarks page of the documentation). The accuracy is
-# not hurt, but the open pixels of a 3 then say little about the 3.
+# label" on the benchmarks page of the documentation). The open pixels of
+# a 3 then say little about the 3. On this split LSPIN also misclassifies
+# a few more test images than a logistic regression on all pixels
+# (printed above); with 108 test images, a difference of a few images is
+# too small to rank the two models.
 rng = np.random.RandomState(0)
 shown = np.concatenate(
     [rng.choice(np.flatnonzero(y_test == digit), 4, replace=False) for digit in (3, 8)]
@@ -88,7 +102,7 @@ for column, i in enumerate(shown):
         (8, 8),
         image=X_test[i],
         ax=axes[1, column],
-        title=f"{n_open[i]} open gates",
+        title=f"{n_open[i]} open gate{'' if n_open[i] == 1 else 's'}",
     )
 fig.suptitle("Test images (top) and the pixels their gates open (bottom)")
 plt.show()
@@ -97,8 +111,9 @@ plt.show()
 # Average gates per class
 # -----------------------
 # The mean gate of every pixel over the test images of each class, next to
-# the mean image of the class. The open pixels concentrate where the two
-# digits differ.
+# the mean image of the class (the colour bar gives the scale of the mean
+# gates, from 0 to 1). The open pixels concentrate where the two digits
+# differ.
 fig, axes = plt.subplots(1, 4, figsize=(10, 2.9), layout="constrained")
 for k, digit in enumerate((3, 8)):
     axes[2 * k].imshow(X_test[y_test == digit].mean(axis=0).reshape(8, 8), cmap="Greys")
@@ -110,4 +125,5 @@ for k, digit in enumerate((3, 8)):
         ax=axes[2 * k + 1],
         title=f"mean gate, {digit}s",
     )
+fig.colorbar(axes[3].images[0], ax=axes[[1, 3]], label="mean gate", shrink=0.8)
 plt.show()
