@@ -33,7 +33,9 @@ except ImportError:  # building from a source checkout without installing
 
 project = "sklspin"
 author = "The sklspin developers"
-copyright = f"2025-{date.today().year}, {author}"
+_FIRST_YEAR = 2026  # as in LICENSE
+_years = "-".join(sorted({str(_FIRST_YEAR), str(date.today().year)}))
+copyright = f"{_years}, {author}"
 release = sklspin.__version__
 version = ".".join(release.split(".")[:2])
 

@@ -25,7 +25,7 @@ def _pyplot():
         raise ImportError(
             "sklspin.plotting requires matplotlib, which is not installed. "
             "Install it with `pip install matplotlib` (or `pip install "
-            "sklspin[plot]`)."
+            "'sklspin[plot]'`)."
         ) from exc
     return plt
 

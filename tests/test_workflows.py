@@ -166,6 +166,20 @@ def _same_release(pin, lower):
     return pin.split(".")[:n] == lower.split(".")
 
 
+def test_lint_job_pins_the_ruff_of_the_tests_extra():
+    # The same rules locally (.ci/run, pip install -e ".[tests]") and in
+    # the lint workflow: one ruff version.
+    lint = "\n".join(
+        step.get("run", "")
+        for step in _load_yaml(WORKFLOW_DIR / "lint.yml")["jobs"]["ruff"]["steps"]
+    )
+    extra = [r for r in _pyproject()["optional-dependencies"]["tests"] if "ruff" in r]
+    assert re.findall(r"ruff==([\d.]+)", lint) == re.findall(
+        r"ruff==([\d.]+)", "".join(extra)
+    ), (lint, extra)
+    assert len(extra) == 1
+
+
 def test_minimum_dependency_job_matches_pyproject():
     workflow = _load_yaml(WORKFLOW_DIR / "tests.yml")
     job = workflow["jobs"]["minimum-dependencies"]
