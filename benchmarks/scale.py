@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/scale.py                      # full run, n up to 1e6 (~9 min)
+    python benchmarks/scale.py                      # full run, n up to 1e6 (~7 min)
     python benchmarks/scale.py --quick              # n up to 3e3, under a minute
     python benchmarks/scale.py --max-n 100000 --out results.md
     python benchmarks/scale.py --parts A            # the affinity build only

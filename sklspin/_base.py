@@ -483,7 +483,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         optimizer = self._make_optimizer(params)
 
         self._no_improvement_count = 0
-        # Per fit, also with warm_start: each fit ramps the penalty anew.
+        # Per fit, also with warm_start (whose epochs continue the ramp).
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
@@ -556,7 +556,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
 
         self._set_network_summary()
         self._summarise_gates(X, sample_weight)
-        self._after_training()
         return self
 
     def _partial_fit(self, X, y, sample_weight, reset_targets):
@@ -623,7 +622,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         self._save_training_state(optimizer, rng, data.search_seed)
         self._set_network_summary()
         self._summarise_gates(X, sample_weight)
-        self._after_training()
         return self
 
     def _initialise_parameters(self, n_features, rng):
@@ -931,9 +929,6 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
             kept = start_params if best_params is None else best_params
             self._set_params_from_list(gate_params + kept, n_gate)
 
-    def _after_training(self):
-        """Hook run at the end of ``fit`` and ``partial_fit``."""
-
     def _effective_batch_size(self, n_train, warn=True):
         if self.batch_size == "auto":
             return min(n_train, 256, max(32, n_train // 16))
@@ -979,12 +974,19 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
                 gate_sum += gates.sum(axis=0)
                 open_sum += (gates > 0).sum(axis=0)
             else:
-                weights = sample_weight[block].astype(np.float64)
-                gate_sum += weights @ gates
-                open_sum += weights @ (gates > 0)
-        total = X.shape[0] if sample_weight is None else sample_weight.sum()
-        self.feature_importances_ = gate_sum / total
-        self.gate_open_fraction_ = open_sum / total
+                # Element-wise, not a BLAS product: the same bits for any
+                # number of BLAS threads.
+                weights = sample_weight[block, None].astype(np.float64)
+                gate_sum += (weights * gates).sum(axis=0)
+                open_sum += np.where(gates > 0, weights, 0.0).sum(axis=0)
+        if sample_weight is None:
+            total = X.shape[0]
+        else:
+            total = sample_weight.sum(dtype=np.float64)
+        # The sums of the blocks and the total round differently: a gate
+        # open everywhere must still give 1, not 1 + 1e-16.
+        self.feature_importances_ = np.minimum(gate_sum / total, 1.0)
+        self.gate_open_fraction_ = np.minimum(open_sum / total, 1.0)
 
     @_fit_context(prefer_skip_nested_validation=True)
     @fill_doc

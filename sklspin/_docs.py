@@ -165,8 +165,9 @@ validation_scores_ : list of float or None
 best_validation_score_ : float or None
     Score of the parameters kept by early stopping: the best validation
     score among the epochs after the sparsity ramp and the fine-tuning
-    epochs (``finetune_validation_scores_``), or the last epoch's if the
-    fit ended inside the ramp. Epochs inside the ramp are recorded in
+    epochs (``finetune_validation_scores_``); if the fit ended inside the
+    ramp, the last epoch's score unless a fine-tuning epoch scored higher.
+    Epochs inside the ramp are recorded in
     ``validation_scores_`` but do not compete, so unlike in scikit-learn's
     MLPs it need not be ``max(validation_scores_)``. ``None`` without
     early stopping.

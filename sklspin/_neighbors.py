@@ -220,8 +220,13 @@ def _neighbors_of_distinct_rows(X, order, bounds, n_neighbors, workers):
     nearest = np.c_[np.arange(n_distinct), nearest]
     distances = np.c_[np.zeros(n_distinct), distances]
     # Copies taken from each neighbouring group, row by row: width in all.
-    sizes = counts[nearest]
+    # The tree marks the rows it could not rank (their distance overflows)
+    # with index n_distinct: they give no copies, and if the list is short
+    # for want of them, the overflow is reported.
+    sizes = np.r_[counts, 0][nearest]
     taken = np.clip(width - (np.cumsum(sizes, axis=1) - sizes), 0, sizes).ravel()
+    if taken.sum() < n_distinct * width:
+        _check_finite(distances)
     first = np.repeat(np.cumsum(taken) - taken, taken)
     positions = np.repeat(bounds[nearest.ravel()], taken)
     positions += np.arange(n_distinct * width) - first

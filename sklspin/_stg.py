@@ -132,10 +132,14 @@ class _BaseSTG(SelectorMixin, BaseLSPIN):
     def _similarity_weight(self):
         return 0.0
 
-    def _after_training(self):
-        # Run by BaseLSPIN at the end of fit and partial_fit.
+    def _summarise_gates(self, X, sample_weight=None):
+        # Run by BaseLSPIN at the end of fit and partial_fit. Every sample's
+        # gates are gates_, so their (weighted) means over the samples are
+        # gates_ exactly, without the rounding of a mean.
         mu = global_gate_means(self._params()[:2], np.empty((1, 0)))
         self.gates_ = np.array(gate_values(mu)[0])
+        self.feature_importances_ = self.gates_.astype(np.float64)
+        self.gate_open_fraction_ = (self.gates_ > 0).astype(np.float64)
 
     # -- feature selection -----------------------------------------------------
     def _get_support_mask(self):
@@ -277,8 +281,9 @@ class STGClassifier(ClassifierMixin, ClassifierTask, _BaseSTG):
     best_validation_score_ : float or None
         Score of the parameters kept by early stopping: the best validation
         score among the epochs after the sparsity ramp and the fine-tuning
-        epochs (``finetune_validation_scores_``), or the last epoch's if
-        the fit ended inside the ramp; so unlike in scikit-learn's MLPs it
+        epochs (``finetune_validation_scores_``); if the fit ended inside
+        the ramp, the last epoch's score unless a fine-tuning epoch scored
+        higher. So unlike in scikit-learn's MLPs it
         need not be ``max(validation_scores_)``. ``None`` unless
         ``early_stopping=True``.
 
@@ -505,8 +510,9 @@ class STGRegressor(RegressorMixin, RegressorTask, _BaseSTG):
     best_validation_score_ : float or None
         Score of the parameters kept by early stopping: the best validation
         score among the epochs after the sparsity ramp and the fine-tuning
-        epochs (``finetune_validation_scores_``), or the last epoch's if
-        the fit ended inside the ramp; so unlike in scikit-learn's MLPs it
+        epochs (``finetune_validation_scores_``); if the fit ended inside
+        the ramp, the last epoch's score unless a fine-tuning epoch scored
+        higher. So unlike in scikit-learn's MLPs it
         need not be ``max(validation_scores_)``. ``None`` unless
         ``early_stopping=True``.
 

@@ -75,12 +75,18 @@ def _as_numeric_array(a, name):
     if a.dtype.kind == "O":
         # Numbers only: astype would also parse strings such as "1", which
         # a string array is refused for, and None or pandas' NA would fail
-        # with a message that does not name them.
-        for value in a.flat:
-            if not isinstance(value, (numbers.Real, np.bool_)):
+        # with a message that does not name them. Checked per type, not per
+        # value (an object array holds few distinct types).
+        for kind in set(map(type, a.flat)):
+            real = issubclass(kind, (numbers.Real, np.bool_)) or (
+                issubclass(kind, numbers.Number)  # e.g. Decimal, not complex
+                and not issubclass(kind, numbers.Complex)
+            )
+            if not real:
+                value = next(v for v in a.flat if type(v) is kind)
                 raise ValueError(
                     f"{name} must contain booleans or numbers, found "
-                    f"{value!r} of type {type(value).__name__} (missing values "
+                    f"{value!r} of type {kind.__name__} (missing values "
                     "are not allowed)."
                 )
         return a.astype(np.float64)

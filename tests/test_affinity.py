@@ -892,3 +892,15 @@ def test_grouped_search_with_duplicates():
         np.testing.assert_array_equal(
             distances[mine].reshape(-1, k), dense_neighbours(X[index], k)[1]
         )
+
+
+def test_duplicated_rows_far_apart_overflow_only_when_needed():
+    # The tree cannot rank distinct rows whose distance overflows: a row's
+    # own copies still fill its list, and a list that needs the far row
+    # reports the overflow (an IndexError before).
+    X = np.repeat(np.array([[1e200, 0.0], [-1e200, 0.0]]), 20, axis=0)
+    indices, distances = nearest_neighbors(X, 5)
+    assert np.all(distances == 0)
+    np.testing.assert_array_equal(X[indices][:, :, 0], np.repeat(X[:, :1], 5, axis=1))
+    with pytest.raises(ValueError, match="overflow"):
+        nearest_neighbors(X, 25)

@@ -664,8 +664,19 @@ def test_gate_summaries_are_weighted_means(estimator, data):
     )
     uniform = clone(estimator).fit(X, y, sample_weight=np.full(X.shape[0], 3.0))
     gates = uniform.predict_gates(X)
-    np.testing.assert_array_equal(uniform.feature_importances_, gates.mean(axis=0))
+    # STG: the gates of every sample are gates_, which the means are exactly.
+    mean = getattr(uniform, "gates_", gates.mean(axis=0))
+    np.testing.assert_array_equal(uniform.feature_importances_, mean)
     np.testing.assert_array_equal(uniform.gate_open_fraction_, (gates > 0).mean(axis=0))
+    # In float32 too, the summaries stay in [0, 1] (the weights' total was
+    # summed in float32: 1.0000000004), and STG's are its gates_ exactly.
+    single = clone(estimator).fit(X.astype(np.float32), y, sample_weight=weight)
+    for summary in (single.feature_importances_, single.gate_open_fraction_):
+        assert summary.dtype == np.float64
+        assert np.all((summary >= 0) & (summary <= 1))
+    if hasattr(single, "gates_"):
+        np.testing.assert_array_equal(single.feature_importances_, single.gates_)
+        np.testing.assert_array_equal(single.gate_open_fraction_, single.gates_ > 0)
 
 
 def test_sample_weight_zero_rows_teach_nothing(data):

@@ -299,6 +299,14 @@ def test_pandas_missing_values_are_named(metric):
     expected = metric(G, GATES)
     assert metric(pd.DataFrame(G).astype("boolean"), GATES) == expected
     assert metric(G.astype(object), GATES.astype(object)) == expected
+    # Any real number type is one (Decimal was accepted before the check);
+    # complex numbers are not.
+    from decimal import Decimal
+
+    decimals = np.array([[Decimal(str(g)) for g in row] for row in GATES], dtype=object)
+    assert metric(G, decimals) == expected
+    with pytest.raises(ValueError, match="of type complex"):
+        metric(G, GATES.astype(complex).astype(object))
 
 
 @pytest.mark.parametrize("metric", ALL)
