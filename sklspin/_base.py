@@ -337,11 +337,19 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         return y_encoded, weights
 
     def _fit_arrays(
-        self, X, y, sample_weight, groups, first_pass, reset_targets, **target_options
+        self,
+        X,
+        y,
+        sample_weight,
+        groups,
+        first_pass,
+        reset_targets,
+        rescale_targets=False,
     ):
         """The validated training arrays of ``fit`` or ``partial_fit``:
-        ``X``, ``y`` (as given and encoded, see :meth:`_targets_and_weights`),
-        the weights (mean one) and ``groups`` (or None).
+        ``X``, ``y`` (as given and encoded; ``reset_targets`` and
+        ``rescale_targets`` as in :meth:`_targets_and_weights`), the weights
+        (mean one) and ``groups`` (or None).
 
         Rows of weight 0 are dropped here, before anything else looks at the
         rows (the early-stopping split, the affinity, the gate summaries), so
@@ -350,7 +358,7 @@ class BaseLSPIN(BaseEstimator, metaclass=ABCMeta):
         """
         X, y = self._validate_fit_input(X, y, first_pass)
         y_encoded, weights = self._targets_and_weights(
-            X, y, sample_weight, reset_targets, **target_options
+            X, y, sample_weight, reset_targets, rescale_targets
         )
         groups = self._validate_groups(groups, X)
         return without_zero_weight_rows(weights, X, y, y_encoded, groups)
